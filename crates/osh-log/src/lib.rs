@@ -1,0 +1,85 @@
+//! osh's log events.
+//!
+//! This crate owns the one textual format every sink shares: `TYPE key="value" ...`,
+//! escaped exactly as The Bastion does it so that existing parsers of its logs keep
+//! working. A caller builds an [`Event`] and hands it to a [`Logger`]; the logger
+//! renders the line once and passes the same string to every [`Sink`], so syslog and
+//! the flat files can never disagree. A sink never fails the caller: it reports how
+//! it went in a [`SinkStatus`] so that the other sinks can say so (the `globalsql` /
+//! `accountsql` fields of The Bastion's access logs).
+
+mod format;
+mod syslog;
+
+pub use format::{Event, escape_value, parse_line, unescape_value};
+pub use syslog::{Facility, Severity, SyslogSink};
+
+use jiff::Zoned;
+
+/// How a sink fared with one event. Never an error the caller must handle:
+/// traceability failures are reported, not raised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SinkStatus {
+    /// Written.
+    Ok,
+    /// The sink is disabled by configuration.
+    Disabled,
+    /// The sink tried and failed; the text says why.
+    Failed(String),
+}
+
+impl SinkStatus {
+    /// The word The Bastion writes in `globalsql`/`accountsql`-style fields.
+    #[must_use]
+    pub fn as_field(&self) -> String {
+        match self {
+            Self::Ok => "ok".into(),
+            Self::Disabled => "no".into(),
+            Self::Failed(why) => format!("error {why}"),
+        }
+    }
+}
+
+/// A destination for rendered events.
+pub trait Sink {
+    /// A short name, used when a sink reports its own failure in another sink.
+    fn name(&self) -> &'static str;
+    /// Write one already-rendered line. `at` is the event's time (local zone).
+    fn write(&mut self, event: &Event, line: &str, at: &Zoned) -> SinkStatus;
+}
+
+/// Fans one event out to every configured sink.
+#[derive(Default)]
+pub struct Logger {
+    sinks: Vec<Box<dyn Sink>>,
+}
+
+impl std::fmt::Debug for Logger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<_> = self.sinks.iter().map(|s| s.name()).collect();
+        f.debug_struct("Logger").field("sinks", &names).finish()
+    }
+}
+
+impl Logger {
+    /// A logger with no sinks (logs nothing).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a sink; events go to sinks in the order they were added.
+    pub fn add(&mut self, sink: Box<dyn Sink>) {
+        self.sinks.push(sink);
+    }
+
+    /// Render `event` once and write it to every sink. Returns each sink's status, by name.
+    pub fn log(&mut self, event: &Event) -> Vec<(&'static str, SinkStatus)> {
+        let line = event.render();
+        let now = Zoned::now();
+        self.sinks
+            .iter_mut()
+            .map(|s| (s.name(), s.write(event, &line, &now)))
+            .collect()
+    }
+}
