@@ -1,0 +1,292 @@
+//! Bastion accounts: name rules, lookups, and the state checks run at every login.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use crate::config::Config;
+use crate::exit::Exit;
+use crate::reply::Reply;
+use crate::unix::{self, Memberships};
+use crate::paths;
+
+/// Unix group of every bastion account.
+pub const BASTION_USERS: &str = "bastion-users";
+/// Unix group of admins (they must also be listed in `adminAccounts`).
+pub const OSH_ADMIN: &str = "osh-admin";
+/// Unix group of superowners (they must also be listed in `superOwnerAccounts`).
+pub const OSH_SUPEROWNER: &str = "osh-superowner";
+/// Unix group of auditors.
+pub const OSH_AUDITOR: &str = "osh-auditor";
+
+/// Names an account can never take: system users of the bastion itself.
+const RESERVED: &[&str] = &[
+    "root", "proxyhttp", "keykeeper", "passkeeper", "logkeeper", "realm", "realm_realm", "allowkeeper",
+    "keyreader", "oldkeeper", "bastionsync", "healthcheck", "lastoshuser",
+];
+
+/// Check an account name against The Bastion's rules. The error is a `KO_*` reply
+/// whose message says which rule was broken.
+pub fn validate_name(name: &str) -> Result<(), Reply> {
+    let ko = |msg: String| Err(Reply::new("KO_INVALID_ACCOUNT", msg));
+    if name.len() < 2 || name.len() > 28 {
+        return ko(format!("Account name '{}' must be 2 to 28 characters long", crate::ui::clean(name)));
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+        return ko(format!("Account name '{}' contains forbidden characters (allowed: a-z A-Z 0-9 . _ -)", crate::ui::clean(name)));
+    }
+    if name.starts_with(['-', '.']) {
+        return ko(format!("Account name '{name}' can't start with '-' or '.'"));
+    }
+    if name.starts_with("key") || name.starts_with("realm_") {
+        return ko(format!("Account name '{name}' uses a forbidden prefix (key, realm_)"));
+    }
+    if ["-tty", "-aclkeeper", "-gatekeeper", "-owner"].iter().any(|s| name.ends_with(s)) {
+        return ko(format!("Account name '{name}' uses a forbidden suffix (-tty, -aclkeeper, -gatekeeper, -owner)"));
+    }
+    if RESERVED.contains(&name) {
+        return ko(format!("Account name '{name}' is reserved"));
+    }
+    Ok(())
+}
+
+/// A Unix user that is (or claims to be) a bastion account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Login name.
+    pub name: String,
+    /// Unix uid.
+    pub uid: u32,
+    /// Unix primary gid.
+    pub gid: u32,
+    /// Home directory.
+    pub home: PathBuf,
+    /// Login shell.
+    pub shell: PathBuf,
+}
+
+impl Account {
+    fn from_user(u: nix::unistd::User) -> Self {
+        Self { name: u.name, uid: u.uid.as_raw(), gid: u.gid.as_raw(), home: u.dir, shell: u.shell }
+    }
+
+    /// Look an account up by name (any Unix user; see [`Account::is_bastion_account`]).
+    #[must_use]
+    pub fn lookup(name: &str) -> Option<Self> {
+        unix::user(name).map(Self::from_user)
+    }
+
+    /// Look an account up by uid.
+    #[must_use]
+    pub fn from_uid(uid: u32) -> Option<Self> {
+        unix::user_by_uid(uid).map(Self::from_user)
+    }
+
+    /// The caller, from the real uid of this process.
+    #[must_use]
+    pub fn current() -> Option<Self> {
+        Self::from_uid(nix::unistd::getuid().as_raw())
+    }
+
+    /// A bastion account has osh as its shell and is in `bastion-users`.
+    #[must_use]
+    pub fn is_bastion_account(&self, groups: &Memberships) -> bool {
+        self.shell == paths::shell() && groups.contains(BASTION_USERS)
+    }
+
+    /// Path of a private per-account setting: `/home/ACCOUNT/config.KEY`.
+    #[must_use]
+    pub fn private_config(&self, key: &str) -> PathBuf {
+        self.home.join(format!("config.{key}"))
+    }
+
+    /// Path of a public per-account setting: `/home/allowkeeper/ACCOUNT/config.KEY`.
+    #[must_use]
+    pub fn public_config(&self, key: &str) -> PathBuf {
+        paths::allowkeeper_dir(&self.name).join(format!("config.{key}"))
+    }
+}
+
+/// Admin = listed in `adminAccounts` *and* member of `osh-admin`: both the config
+/// and the OS must agree, so neither alone can make an admin.
+#[must_use]
+pub fn is_admin(name: &str, groups: &Memberships, config: &Config) -> bool {
+    config.adminAccounts.iter().any(|a| a == name) && groups.contains(OSH_ADMIN)
+}
+
+/// Superowner = listed in `superOwnerAccounts` and member of `osh-superowner`; admins are superowners.
+#[must_use]
+pub fn is_superowner(name: &str, groups: &Memberships, config: &Config) -> bool {
+    is_admin(name, groups, config)
+        || (config.superOwnerAccounts.iter().any(|a| a == name) && groups.contains(OSH_SUPEROWNER))
+}
+
+/// Auditor = member of `osh-auditor`.
+#[must_use]
+pub fn is_auditor(groups: &Memberships) -> bool {
+    groups.contains(OSH_AUDITOR)
+}
+
+/// Why a login was refused by the state checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Exit code.
+    pub exit: Exit,
+    /// The comment word; the JSON code is `KO_` + its upper case.
+    pub comment: &'static str,
+    /// What the user is told.
+    pub msg: String,
+}
+
+fn refuse(exit: Exit, comment: &'static str, msg: impl Into<String>) -> Refusal {
+    Refusal { exit, comment, msg: msg.into() }
+}
+
+fn read_trimmed(p: &Path) -> Option<String> {
+    std::fs::read_to_string(p).ok().map(|s| s.trim().to_owned())
+}
+
+/// `config.always_active` says yes, or the account is in `alwaysActiveAccounts`.
+#[must_use]
+pub fn is_always_active(account: &Account, config: &Config) -> bool {
+    config.alwaysActiveAccounts.iter().any(|a| a == &account.name)
+        || read_trimmed(&account.public_config("always_active")).is_some_and(|v| v == "yes")
+}
+
+/// The checks The Bastion runs before anything else, in its order: external
+/// validation program (101), frozen (131), maintenance (118, admins pass),
+/// TTL (121), inactivity (113).
+pub fn check_state(account: &Account, admin: bool, config: &Config, now: SystemTime) -> Result<(), Refusal> {
+    let always_active = is_always_active(account, config);
+    let program = &config.accountExternalValidationProgram;
+    if !program.is_empty() && !always_active {
+        let status = Command::new(program).arg(&account.name).status().ok().and_then(|s| s.code());
+        match status {
+            Some(0) => {}
+            Some(1) => return Err(refuse(Exit::AccountInactive, "account_inactive", "Sorry, but your account is inactive.")),
+            _ if config.accountExternalValidationDenyOnFailure => {
+                return Err(refuse(
+                    Exit::AccountInactive,
+                    "account_inactive",
+                    "Sorry, the account activeness could not be checked and the policy is to deny. Report this to your sysadmin.",
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string(account.public_config("frozen")) {
+        let reason = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_owned))
+            .filter(|r| !r.is_empty());
+        let msg = match reason {
+            Some(r) => format!("Sorry {}, your account is frozen ({})", account.name, crate::ui::clean(&r)),
+            None => format!("Sorry {}, your account is frozen", account.name),
+        };
+        return Err(refuse(Exit::AccountFrozen, "account_frozen", msg));
+    }
+    if !admin && let Ok(text) = std::fs::read_to_string(paths::MAINTENANCE_FILE) {
+        let mut msg = "Sorry, this bastion is in maintenance mode, only admins can log in.".to_owned();
+        if !text.trim().is_empty() {
+            msg = format!("{msg} Reason: {}", crate::ui::clean(text.trim()));
+        }
+        return Err(refuse(Exit::MaintenanceMode, "maintenance_mode", msg));
+    }
+    let secs = |s: Option<String>| s.and_then(|v| v.parse::<u64>().ok());
+    if let Some(ttl) = secs(read_trimmed(&account.private_config("account_ttl")))
+        && let Some(created) = secs(read_trimmed(&account.private_config("creation_timestamp")))
+        && now > SystemTime::UNIX_EPOCH + Duration::from_secs(created.saturating_add(ttl))
+    {
+        return Err(refuse(Exit::TtlExpired, "ttl_expired", "Sorry, your account has expired (TTL reached)."));
+    }
+    let max_days = secs(read_trimmed(&account.public_config("max_inactive_days")))
+        .map_or(config.accountMaxInactiveDays, |d| i64::try_from(d).unwrap_or(i64::MAX));
+    if max_days > 0 && !always_active {
+        let last = std::fs::metadata(account.home.join("lastlog")).and_then(|m| m.modified()).ok();
+        let limit = Duration::from_secs(u64::try_from(max_days).unwrap_or(0) * 86400);
+        if let Some(last) = last
+            && now.duration_since(last).is_ok_and(|idle| idle > limit)
+        {
+            let msg = if config.accountExpiredMessage.is_empty() {
+                format!("Sorry, your account has expired because of inactivity (more than {max_days} days).")
+            } else {
+                config.accountExpiredMessage.clone()
+            };
+            return Err(refuse(Exit::AccountExpired, "account_expired", msg));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn names() {
+        for ok in ["ab", "te3456789012345678stu_Ser.1-", "Te0123456789012345678StUsEr4", "john.doe", "a_b-c"] {
+            assert!(validate_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "a", "", "-x", ".x", "keyfoo", "realm_x", "foo-tty", "foo-owner", "foo-gatekeeper", "foo-aclkeeper",
+            "root", "allowkeeper", "a b", "a\"b", "a/b", "a\nb", "x2345678901234567890123456789", "é-é",
+        ] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn valid_names_are_safe_everywhere(name in ".{0,40}") {
+            if validate_name(&name).is_ok() {
+                // A valid name is a safe path component, shell word and log value.
+                prop_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)));
+                prop_assert!(!name.starts_with('-') && name != "." && name != "..");
+            }
+        }
+    }
+
+    fn account_in(dir: &Path) -> Account {
+        Account { name: "zz-test-nobody".into(), uid: 1, gid: 1, home: dir.to_path_buf(), shell: "/bin/false".into() }
+    }
+
+    #[test]
+    fn ttl_and_inactivity() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = account_in(dir.path());
+        let cfg = Config::default();
+        let now = SystemTime::now();
+        assert!(check_state(&a, false, &cfg, now).is_ok());
+        let created = now.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() - 100;
+        std::fs::write(a.private_config("creation_timestamp"), created.to_string()).unwrap();
+        std::fs::write(a.private_config("account_ttl"), "50").unwrap();
+        assert_eq!(check_state(&a, false, &cfg, now).unwrap_err().exit, Exit::TtlExpired);
+        std::fs::write(a.private_config("account_ttl"), "500").unwrap();
+        assert!(check_state(&a, false, &cfg, now).is_ok());
+
+        std::fs::remove_file(a.private_config("account_ttl")).unwrap();
+        std::fs::write(dir.path().join("lastlog"), "").unwrap();
+        let cfg = Config { accountMaxInactiveDays: 2, ..Config::default() };
+        assert!(check_state(&a, false, &cfg, now).is_ok());
+        let later = now + Duration::from_secs(3 * 86400);
+        let r = check_state(&a, false, &cfg, later).unwrap_err();
+        assert_eq!((r.exit, r.comment), (Exit::AccountExpired, "account_expired"));
+        let cfg2 = Config { alwaysActiveAccounts: vec![a.name.clone()], ..cfg };
+        assert!(check_state(&a, false, &cfg2, later).is_ok());
+    }
+
+    #[test]
+    fn external_program() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = account_in(dir.path());
+        for (prog, deny, ok) in [("/bin/true", true, true), ("/bin/false", true, false), ("/nonexistent", true, false), ("/nonexistent", false, true)] {
+            let cfg = Config { accountExternalValidationProgram: prog.into(), accountExternalValidationDenyOnFailure: deny, ..Config::default() };
+            let r = check_state(&a, false, &cfg, SystemTime::now());
+            assert_eq!(r.is_ok(), ok, "{prog} deny={deny}");
+            if let Err(r) = r {
+                assert_eq!(r.exit, Exit::AccountInactive);
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Privileged helpers: small binaries run through `sudo -n -u RUNAS`.
+//!
+//! A plugin runs as the calling account and cannot, by design, touch anything
+//! the OS does not let that account touch. What it needs beyond that is done by a
+//! helper, which trusts nothing the plugin checked: it takes its caller from
+//! `SUDO_USER` (set by sudo, not by the caller), re-checks the caller's rights and
+//! every argument itself, and answers with the same JSON envelope as plugins.
+//! The sudoers rules are one line per helper, not per entity (see the-bastion#631
+//! for what per-entity rules cost).
+
+use std::ffi::OsStr;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::account::{self, Account};
+use crate::config::Config;
+use crate::envelope::{self, JsonMode};
+use crate::paths;
+use crate::reply::{Reply, Result};
+use crate::unix::Memberships;
+
+/// Run helper `name` as `runas` and return its reply.
+pub fn call<S: AsRef<OsStr>>(runas: &str, name: &str, args: &[S]) -> Reply {
+    let path = paths::helper(name);
+    let mut cmd = if nix::unistd::geteuid().is_root() && runas == "root" {
+        Command::new(&path)
+    } else {
+        let mut c = Command::new("sudo");
+        c.args(["-n", "-u", runas, "--"]).arg(&path);
+        c
+    };
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Passed through sudo by its env_keep rule, so helpers log the same uniqid.
+    let output = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => return Reply::new("ERR_HELPER_FAILED", format!("Couldn't run helper {name}: {e}")),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    match envelope::extract(&stdout) {
+        Some(v) => reply_from_envelope(&v),
+        None => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            Reply::new(
+                "ERR_HELPER_FAILED",
+                format!("Helper {name} failed ({}): {}", output.status, stderr.trim().lines().last().unwrap_or("no output")),
+            )
+        }
+    }
+}
+
+/// Turn a decoded envelope back into a [`Reply`].
+#[must_use]
+pub fn reply_from_envelope(v: &Value) -> Reply {
+    let code = v["error_code"].as_str().filter(|c| crate::reply::is_valid_code(c)).unwrap_or("ERR_HELPER_FAILED");
+    let msg = v["error_message"].as_str().unwrap_or(code);
+    Reply::new(code, msg).with_value(v["value"].clone())
+}
+
+/// Who asked a helper to run.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The calling account, or `root` when root ran the helper directly (installer).
+    pub name: String,
+    /// The caller's groups.
+    pub groups: Memberships,
+    /// The bastion configuration.
+    pub config: Config,
+}
+
+impl Caller {
+    /// Root itself (not through sudo): the installer and admin scripts.
+    #[must_use]
+    pub fn is_root(&self) -> bool {
+        self.name == "root"
+    }
+
+    /// Whether the caller is an admin (root counts as one).
+    #[must_use]
+    pub fn is_admin(&self) -> bool {
+        self.is_root() || account::is_admin(&self.name, &self.groups, &self.config)
+    }
+
+    /// Whether the caller may run restricted command `cmd` (member of `osh-CMD`, or root).
+    #[must_use]
+    pub fn may_run(&self, cmd: &str) -> bool {
+        self.is_root() || self.groups.contains(&format!("osh-{cmd}"))
+    }
+
+    /// Fail unless the caller may run `cmd`.
+    pub fn require(&self, cmd: &str) -> Result<()> {
+        if self.may_run(cmd) {
+            Ok(())
+        } else {
+            Err(Reply::new("KO_RESTRICTED_COMMAND", format!("You ({}) are not allowed to run {cmd}", self.name)))
+        }
+    }
+}
+
+/// Establish the caller of this helper from sudo's environment.
+fn caller() -> Result<Caller> {
+    let config = crate::config::load_default().map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?.config;
+    let real = nix::unistd::getuid();
+    let sudo_user = std::env::var("SUDO_USER").ok();
+    let name = match sudo_user {
+        // sudo sets both; a mismatch means the environment was not sudo's.
+        Some(u) => {
+            let uid_ok = std::env::var("SUDO_UID").ok().and_then(|s| s.parse::<u32>().ok())
+                == crate::unix::user(&u).map(|p| p.uid.as_raw());
+            if !uid_ok {
+                return Err(Reply::new("ERR_SECURITY_VIOLATION", "SUDO_USER and SUDO_UID disagree"));
+            }
+            if u != "root" {
+                let acct = Account::lookup(&u).ok_or_else(|| Reply::new("ERR_SECURITY_VIOLATION", "Unknown caller"))?;
+                if !acct.is_bastion_account(&Memberships::of(&u)) {
+                    return Err(Reply::new("ERR_SECURITY_VIOLATION", format!("Caller {u} is not a bastion account")));
+                }
+            }
+            u
+        }
+        None if real.is_root() => "root".to_owned(),
+        None => return Err(Reply::new("ERR_SECURITY_VIOLATION", "Helpers must be run through sudo")),
+    };
+    let groups = Memberships::of(&name);
+    Ok(Caller { name, groups, config })
+}
+
+/// The `main` of every helper: establish the caller, run `f`, print the envelope.
+/// Always exits 0, like The Bastion's helpers: the answer is in the envelope.
+pub fn main(name: &str, f: fn(&Caller, &[String]) -> Result<Reply>) -> std::process::ExitCode {
+    // Helpers never create anything readable by others by accident.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let reply = match caller().and_then(|c| f(&c, &args)) {
+        Ok(r) | Err(r) => r,
+    };
+    if let Some(text) = envelope::render(JsonMode::Default, Some(name), &reply) {
+        print!("{text}");
+    }
+    std::process::ExitCode::SUCCESS
+}

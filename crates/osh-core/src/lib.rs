@@ -1,0 +1,27 @@
+//! osh's shared core.
+//!
+//! Owns what every osh binary agrees on: the configuration, accounts and their
+//! state checks, the JSON envelope and exit codes, the Getopt-compatible option
+//! parser, the helper protocol and the plugin runtime. It never exits the process
+//! itself except through the `main` functions of [`plugin`] and [`helper`], which
+//! are the whole body of those binaries.
+
+#![deny(missing_docs)]
+
+pub mod account;
+pub mod config;
+pub mod envelope;
+pub mod exit;
+pub mod getopt;
+pub mod helper;
+pub mod logging;
+pub mod paths;
+pub mod plugin;
+pub mod reply;
+pub mod ui;
+pub mod unix;
+
+pub use osh_log as log;
+pub use osh_sshkey as sshkey;
+pub use reply::{Reply, Result};
+pub use serde_json::{Value, json};

@@ -1,0 +1,54 @@
+//! Where things live. Fixed at build time, never taken from the environment:
+//! helpers run as root through sudo, and a path an attacker could steer would
+//! be a way in.
+
+use std::path::PathBuf;
+
+/// Installation prefix of osh's binaries (`OSH_PREFIX` at build time, default `/opt/osh`).
+pub const PREFIX: &str = match option_env!("OSH_PREFIX") {
+    Some(p) => p,
+    None => "/opt/osh",
+};
+
+/// The login shell of every bastion account.
+#[must_use]
+pub fn shell() -> PathBuf {
+    PathBuf::from(PREFIX).join("bin/osh")
+}
+
+/// Directory of plugin binaries, one sub-directory per permission class.
+#[must_use]
+pub fn plugin_dir() -> PathBuf {
+    PathBuf::from(PREFIX).join("bin/plugin")
+}
+
+/// Path of a helper binary (`osh-NAME`).
+#[must_use]
+pub fn helper(name: &str) -> PathBuf {
+    PathBuf::from(PREFIX).join("bin/helper").join(format!("osh-{name}"))
+}
+
+/// The configuration directory.
+pub const ETC: &str = "/etc/bastion";
+/// Per-account public flags and ACLs, owned by `allowkeeper`.
+pub const ALLOWKEEPER_HOME: &str = "/home/allowkeeper";
+/// Maintenance-mode flag file: while it exists only admins may log in.
+pub const MAINTENANCE_FILE: &str = "/home/allowkeeper/maintenance";
+/// Where deleted accounts' homes are archived.
+pub const OLDKEEPER_ACCOUNTS: &str = "/home/oldkeeper/accounts";
+/// Global logs.
+pub const LOGKEEPER_HOME: &str = "/home/logkeeper";
+/// Ingress keys file inside an account's home.
+pub const AUTHORIZED_KEYS: &str = ".ssh/authorized_keys2";
+
+/// `/home/allowkeeper/ACCOUNT`.
+#[must_use]
+pub fn allowkeeper_dir(account: &str) -> PathBuf {
+    PathBuf::from(ALLOWKEEPER_HOME).join(account)
+}
+
+/// `/home/ACCOUNT`.
+#[must_use]
+pub fn home(account: &str) -> PathBuf {
+    PathBuf::from("/home").join(account)
+}

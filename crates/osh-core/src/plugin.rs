@@ -1,0 +1,167 @@
+//! The runtime every plugin binary shares.
+//!
+//! osh runs a plugin as the calling account with argv
+//! `<user> <ip> <host> <port> <plugin options...>` (The Bastion's four positional
+//! slots, possibly empty) and the environment `PLUGIN_NAME`, `PLUGIN_JSON`,
+//! `PLUGIN_QUIET`, `PLUGIN_HELP`, `UNIQID`. A plugin's `main` is one call to
+//! [`main`]; its logic is a `fn(&mut Ctx) -> Result<Reply>` that tests can call.
+
+use std::io::Read as _;
+use std::process::ExitCode;
+
+use crate::account::{self, Account};
+use crate::config::Config;
+use crate::envelope::{self, JsonMode};
+use crate::getopt::{self, Opt, Parsed};
+use crate::helper;
+use crate::reply::{Reply, Result};
+use crate::ui::Out;
+use crate::unix::Memberships;
+
+/// Permission classes, named as the plugin directories.
+pub const CLASSES: &[&str] = &["open", "restricted", "group-owner", "group-gatekeeper", "group-aclkeeper", "admin"];
+
+/// A plugin's description.
+#[derive(Debug, Clone, Copy)]
+pub struct Plugin {
+    /// The command name (`selfListIngressKeys`).
+    pub name: &'static str,
+    /// The header title (`your ingress keys`).
+    pub title: &'static str,
+    /// Text shown by `--help`.
+    pub help: &'static str,
+    /// The logic.
+    pub run: fn(&mut Ctx) -> Result<Reply>,
+}
+
+/// What a plugin runs with.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The command name.
+    pub name: &'static str,
+    /// The calling account.
+    pub account: Account,
+    /// The caller's groups.
+    pub groups: Memberships,
+    /// The configuration.
+    pub config: Config,
+    /// Where human text goes.
+    pub out: Out,
+    /// The session's uniqid.
+    pub uniqid: String,
+    /// The plugin's own options.
+    pub args: Vec<String>,
+    /// `--host` given to osh, if any.
+    pub host: Option<String>,
+    /// `--user` given to osh, if any.
+    pub user: Option<String>,
+    /// `--port` given to osh, if any.
+    pub port: Option<String>,
+}
+
+impl Ctx {
+    /// Parse the plugin options; anything left over is an error (`ERR_BAD_OPTIONS`).
+    pub fn options(&self, spec: &[Opt]) -> Result<Parsed> {
+        let parsed = getopt::parse(spec, &self.args);
+        if let Some(extra) = parsed.rest.first() {
+            return Err(Reply::new(
+                "ERR_BAD_OPTIONS",
+                format!("Error parsing options: unknown or incomplete option '{}', see --help", crate::ui::clean(extra)),
+            ));
+        }
+        Ok(parsed)
+    }
+
+    /// Whether the caller is an admin.
+    #[must_use]
+    pub fn is_admin(&self) -> bool {
+        account::is_admin(&self.account.name, &self.groups, &self.config)
+    }
+
+    /// Whether the caller is a superowner.
+    #[must_use]
+    pub fn is_superowner(&self) -> bool {
+        account::is_superowner(&self.account.name, &self.groups, &self.config)
+    }
+
+    /// Whether the caller is an auditor.
+    #[must_use]
+    pub fn is_auditor(&self) -> bool {
+        account::is_auditor(&self.groups)
+    }
+
+    /// Run a helper and turn a non-OK answer into an error.
+    pub fn helper<S: AsRef<std::ffi::OsStr>>(&self, runas: &str, name: &str, args: &[S]) -> Result<Reply> {
+        let r = helper::call(runas, name, args);
+        if r.is_ok() { Ok(r) } else { Err(r) }
+    }
+
+    /// Read standard input up to `max` bytes; more is cut, never waited on forever.
+    pub fn stdin(&self, max: u64) -> Result<String> {
+        let mut buf = Vec::new();
+        std::io::stdin().lock().take(max).read_to_end(&mut buf)?;
+        Ok(String::from_utf8_lossy(&buf).into_owned())
+    }
+}
+
+/// A required account-name option: validated, and the account must exist.
+pub fn target_account(parsed: &Parsed, opt: &str) -> Result<Account> {
+    let name = parsed.str(opt).ok_or_else(|| Reply::missing(format!("Missing mandatory parameter --{opt}")))?;
+    account::validate_name(name)?;
+    let acct = Account::lookup(name).ok_or_else(|| Reply::new("KO_INVALID_ACCOUNT", format!("Account '{name}' doesn't exist")))?;
+    if !acct.is_bastion_account(&Memberships::of(name)) {
+        return Err(Reply::new("KO_INVALID_ACCOUNT", format!("'{name}' is not a bastion account")));
+    }
+    Ok(acct)
+}
+
+fn context(p: &Plugin) -> Result<Ctx> {
+    let loaded = crate::config::load_default().map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?;
+    let account = Account::current().ok_or_else(|| Reply::internal("Couldn't find who you are"))?;
+    let groups = Memberships::of(&account.name);
+    let mut argv = std::env::args().skip(1);
+    let mut slot = || argv.next().filter(|s| !s.is_empty());
+    let (user, _ip, host, port) = (slot(), slot(), slot(), slot());
+    Ok(Ctx {
+        name: p.name,
+        account,
+        groups,
+        config: loaded.config,
+        out: Out::from_env(),
+        uniqid: crate::logging::uniqid(),
+        args: argv.collect(),
+        host,
+        user,
+        port,
+    })
+}
+
+/// The `main` of every plugin binary.
+#[must_use]
+pub fn main(p: &Plugin) -> ExitCode {
+    let json = JsonMode::from_env();
+    let reply = match context(p) {
+        Err(r) => {
+            crate::ui::crit(&crate::ui::clean(&r.msg));
+            r
+        }
+        Ok(ctx) if std::env::var_os("PLUGIN_HELP").is_some() => {
+            ctx.out.raw(p.help);
+            Reply::new("OK", "")
+        }
+        Ok(mut ctx) => {
+            ctx.out.header(p.title);
+            let r = (p.run)(&mut ctx).unwrap_or_else(|e| e);
+            if !r.is_ok() {
+                crate::ui::crit(&crate::ui::clean(&r.msg));
+            }
+            ctx.out.footer(p.name);
+            r
+        }
+    };
+    if let Some(text) = envelope::render(json, Some(p.name), &reply) {
+        // The envelope always goes to stdout, even when human text goes to stderr.
+        print!("{text}");
+    }
+    if reply.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(crate::exit::Exit::PluginError.code()) }
+}
