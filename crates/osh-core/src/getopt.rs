@@ -248,8 +248,12 @@ pub fn parse(spec: &[Opt], args: &[String]) -> Parsed {
                 if inline.is_some() {
                     // `--flag=x` is not a flag use; Getopt::Long passes it through.
                     out.rest.push(arg.clone());
-                } else {
+                } else if o.kind == Kind::Count {
                     out.set(key, Value::Count(1));
+                } else {
+                    // A repeated flag is still just set, not counted.
+                    out.values.retain(|(n, _)| *n != key);
+                    out.values.push((key, Value::Count(1)));
                 }
             }
             Kind::Str | Kind::StrList | Kind::Int => {
