@@ -1,0 +1,447 @@
+//! osh, the login shell of every bastion account.
+//!
+//! sshd runs it as the account with `-c "<everything after ssh's -->"`. It parses
+//! that string as The Bastion does, checks the account's state, logs an `open`
+//! event, runs the plugin (or, in a later version, the recorded egress session)
+//! as its child, and stays as the small parent so that the `close` event is
+//! always written, whatever happens to the child or the client.
+
+mod cli;
+mod sys;
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::Pid;
+use osh_core::account::{self, Account};
+use osh_core::config::{self, Config};
+use osh_core::envelope::{self, JsonMode};
+use osh_core::exit::Exit;
+use osh_core::log::{Event, Logger};
+use osh_core::unix::Memberships;
+use osh_core::{Reply, logging, paths, plugin, ui};
+
+pub use cli::{Request, parse};
+
+/// Where the connection comes from and arrives, from `SSH_CONNECTION`.
+#[derive(Debug, Clone, Default)]
+struct Peer {
+    ip_from: String,
+    port_from: String,
+    host_from: String,
+    ip_bastion: String,
+    port_bastion: String,
+    host_bastion: String,
+}
+
+impl Peer {
+    fn from_env(dns_level: i64) -> Self {
+        let conn = std::env::var("SSH_CONNECTION").unwrap_or_default();
+        let mut it = conn.split_whitespace().map(str::to_owned);
+        let mut p = Self {
+            ip_from: it.next().unwrap_or_default(),
+            port_from: it.next().unwrap_or_default(),
+            ip_bastion: it.next().unwrap_or_default(),
+            port_bastion: it.next().unwrap_or_default(),
+            ..Self::default()
+        };
+        let name = |ip: &str| {
+            let parsed: Option<IpAddr> = ip.parse().ok();
+            parsed.and_then(|a| if dns_level >= 2 { sys::reverse_dns(a) } else { None }).unwrap_or_else(|| ip.to_owned())
+        };
+        p.host_from = name(&p.ip_from);
+        p.host_bastion = name(&p.ip_bastion);
+        p
+    }
+}
+
+/// Everything one invocation carries around.
+struct Shell {
+    uniqid: String,
+    account: Account,
+    config: Config,
+    logger: Logger,
+    peer: Peer,
+    json: JsonMode,
+    started: Instant,
+}
+
+impl Shell {
+    /// The `open` event's fields, in The Bastion's order.
+    fn access_event(&self, cmdtype: &str, allowed: Option<bool>, plugin: &str, comment: &str, params: &str) -> Event {
+        let allowed = match allowed {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "",
+        };
+        logging::event("open", &self.uniqid)
+            .field("account", &self.account.name)
+            .field("cmdtype", cmdtype)
+            .field("allowed", allowed)
+            .field("ip_from", &self.peer.ip_from)
+            .field("port_from", &self.peer.port_from)
+            .field("host_from", &self.peer.host_from)
+            .field("ip_bastion", &self.peer.ip_bastion)
+            .field("port_bastion", &self.peer.port_bastion)
+            .field("host_bastion", &self.peer.host_bastion)
+            .field("user", "")
+            .field("ip_to", "")
+            .field("port_to", "")
+            .field("host_to", "")
+            .field("plugin", plugin)
+            // The SQL sinks arrive with the logs issue; until then say they are off.
+            .field("globalsql", "no")
+            .field("accountsql", "no")
+            .field("comment", comment)
+            .field("params", params)
+            .field("proxyuser", "")
+            .field("proxyip", "")
+            .field("proxyhost", "")
+            .field("proxyport", "")
+    }
+
+    fn close(&mut self, open: &Event, sysret: i32, signal: Option<Signal>, comment_close: &str) {
+        let mut e = open.with_kind("close");
+        e.push("sysret", sysret.to_string());
+        e.push("signal", signal.map(Signal::as_str).unwrap_or_default());
+        e.push("comment_close", comment_close);
+        e.push("duration", format!("{:.3}", self.started.elapsed().as_secs_f64()));
+        e.push("accountsql_close", "no");
+        self.logger.log(&e);
+    }
+
+    /// Refuse with an osh-level error: log an `abort` event, print, exit.
+    fn abort(&mut self, exit: Exit, comment: &str, msg: &str, params: &str) -> u8 {
+        let ev = self.access_event("abort", None, "", comment, params);
+        self.logger.log(&ev);
+        say_error(self.json, exit, comment, msg)
+    }
+}
+
+/// Print an osh-level error (`command: null`) and return its exit code.
+fn say_error(json: JsonMode, exit: Exit, comment: &str, msg: &str) -> u8 {
+    if exit != Exit::Ok && !msg.is_empty() {
+        ui::crit(msg);
+    }
+    let code = if exit == Exit::Ok { "OK".to_owned() } else { format!("KO_{}", comment.to_ascii_uppercase()) };
+    let code = if osh_core::reply::is_valid_code(&code) { code } else { "KO".to_owned() };
+    if let Some(text) = envelope::render(json, None, &Reply::new(&code, msg)) {
+        print!("{text}");
+    }
+    exit.code()
+}
+
+/// osh's own usage text (plugins list themselves through `--osh help`).
+fn usage() {
+    ui::Out::stderr().raw(
+        "Usage: ssh ACCOUNT@BASTION -t -- [OPTIONS] [USER@]HOST [-- COMMAND]\n       \
+         ssh ACCOUNT@BASTION -t -- [OPTIONS] --osh COMMAND [COMMAND OPTIONS]\n\n\
+         Run '--osh help' for the list of commands you can use, '--long-help' for all options.\n",
+    );
+}
+
+fn long_usage() {
+    ui::Out::stderr().raw(
+        "osh options:\n\
+         \x20 --osh COMMAND        run a bastion command (see --osh help)\n\
+         \x20 --json               print the result as JSON between JSON_START and JSON_END\n\
+         \x20 --json-pretty        the same, indented\n\
+         \x20 --json-greppable     print the result as one JSON_OUTPUT= line\n\
+         \x20 --quiet, -q          less output\n\
+         \x20 --host, -h HOST      the host to connect to\n\
+         \x20 --user, -u, -l USER  the remote user\n\
+         \x20 --port, -p PORT      the remote port\n\
+         \x20 --tty, -t / --no-tty, -T   force or refuse a terminal\n\
+         \x20 --help, --long-help  this help\n\
+         Other options of The Bastion are recognised and refused with a clear error until osh supports them.\n",
+    );
+}
+
+/// Find a plugin's class by where its binary is installed.
+fn plugin_class(name: &str) -> Option<(&'static str, PathBuf)> {
+    let dir = paths::plugin_dir();
+    plugin::CLASSES.iter().find_map(|c| {
+        let p = dir.join(c).join(name);
+        p.is_file().then_some((*c, p))
+    })
+}
+
+/// The Bastion's legacy command names.
+fn remap(name: &str) -> &str {
+    match name {
+        "selfAddKey" => "selfAddIngressKey",
+        "selfDelKey" => "selfDelIngressKey",
+        "selfListKeys" => "selfListIngressKeys",
+        "accountListKeys" => "accountListIngressKeys",
+        other => other,
+    }
+}
+
+/// Whether the caller may run a plugin of `class`.
+fn may_run(class: &str, name: &str, account: &str, groups: &Memberships, config: &Config) -> bool {
+    match class {
+        "open" => true,
+        "restricted" => groups.contains(&format!("osh-{name}")),
+        "admin" => account::is_admin(account, groups, config),
+        role => {
+            let suffix = format!("-{}", role.trim_start_matches("group-"));
+            account::is_superowner(account, groups, config)
+                || groups.names().iter().any(|g| g.starts_with("key") && g.ends_with(&suffix))
+        }
+    }
+}
+
+/// `/etc/bastion/plugin.NAME.conf` says `"disabled": true`.
+fn plugin_disabled(name: &str) -> bool {
+    let path = Path::new(paths::ETC).join(format!("plugin.{name}.conf"));
+    if !path.exists() {
+        return false;
+    }
+    match config::check_secure(&path).ok().and_then(|()| std::fs::read_to_string(&path).ok()) {
+        Some(text) => config::parse_text(&text).ok().and_then(|m| m.get("disabled").cloned()).is_some_and(|v| {
+            v.as_bool() == Some(true) || v.as_i64() == Some(1) || v.as_str().is_some_and(|s| s == "true" || s == "1")
+        }),
+        // An admin file we cannot trust: fail closed.
+        None => true,
+    }
+}
+
+/// Run a plugin as our child and wait for it, writing `close` whatever happens.
+fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Path) -> u8 {
+    let params = req.rest.join(" ");
+    let open = sh.access_event("osh", Some(true), name, &format!("plugin-{class}"), &params);
+    sh.logger.log(&open);
+    let mut cmd = Command::new(path);
+    cmd.arg(req.user.as_deref().unwrap_or(""))
+        .arg("")
+        .arg(req.host.as_deref().unwrap_or(""))
+        .arg(req.opts.int("port").map(|p| p.to_string()).unwrap_or_default())
+        .args(&req.rest)
+        .env("PLUGIN_NAME", name)
+        .env("UNIQID", &sh.uniqid)
+        .env("OSH_IP_FROM", &sh.peer.ip_from);
+    if let Some(v) = sh.json.env_value() {
+        cmd.env("PLUGIN_JSON", v);
+    }
+    if sh.json != JsonMode::Off || req.opts.flag("quiet") {
+        cmd.env("ANSI_COLORS_DISABLED", "1");
+    }
+    for (flag, var) in [("quiet", "PLUGIN_QUIET"), ("help", "PLUGIN_HELP"), ("debug", "PLUGIN_DEBUG")] {
+        if req.opts.flag(flag) {
+            cmd.env(var, "1");
+        }
+    }
+    let child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            sh.close(&open, -1, None, "exec_failed");
+            return say_error(sh.json, Exit::ExecFailed, "exec_failed", &format!("Couldn't run {name}: {e}"));
+        }
+    };
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
+    let mut forwarded = false;
+    loop {
+        match waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, code)) => {
+                if let Some(sig) = sys::caught() {
+                    sh.close(&open, code, Some(sig), "got_signal");
+                    return Exit::GotSignal.code();
+                }
+                sh.close(&open, code, None, "");
+                return u8::try_from(code).unwrap_or(Exit::ExecFailed.code());
+            }
+            Ok(WaitStatus::Signaled(_, sig, _)) => {
+                let ours = sys::caught();
+                sh.close(&open, 128 + sig as i32, Some(ours.unwrap_or(sig)), if ours.is_some() { "got_signal" } else { "" });
+                return if ours.is_some() { Exit::GotSignal.code() } else { 128u8.saturating_add(sig as u8) };
+            }
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => {
+                // The client went away or asked us to stop: pass it on, once, then
+                // keep waiting so the close event carries the real outcome.
+                if let Some(sig) = sys::caught()
+                    && !forwarded
+                {
+                    forwarded = true;
+                    let _ = kill(pid, if sig == Signal::SIGPIPE { Signal::SIGHUP } else { sig });
+                }
+            }
+            Err(e) => {
+                sh.close(&open, -1, sys::caught(), &format!("wait_failed {e}"));
+                return Exit::ExecFailed.code();
+            }
+        }
+    }
+}
+
+fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships) -> u8 {
+    let asked = req.plugin.clone().unwrap_or_default();
+    let name = remap(&asked).to_owned();
+    let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let found = if valid { plugin_class(&name) } else { None };
+    let params = req.rest.join(" ");
+    let refuse = |sh: &mut Shell, exit: Exit, comment: &str, msg: &str| {
+        let logged = if valid { name.as_str() } else { "" };
+        let open = sh.access_event("osh", Some(false), logged, comment, &params);
+        sh.logger.log(&open);
+        sh.close(&open, i32::from(exit.code()), None, comment);
+        say_error(sh.json, exit, comment, msg)
+    };
+    let Some((class, path)) = found else {
+        return refuse(sh, Exit::UnknownCommand, "unknown_command", "Unknown command");
+    };
+    if !may_run(class, &name, &sh.account.name, groups, &sh.config) {
+        let msg = format!("Sorry, this command ({name}) is restricted and requires you to be specifically granted");
+        return refuse(sh, Exit::RestrictedCommand, "restricted_command", &msg);
+    }
+    if plugin_disabled(&name) {
+        return refuse(sh, Exit::RestrictedCommand, "plugin_disabled", "Sorry, this command has been disabled by policy");
+    }
+    run_plugin(sh, req, &name, class, &path)
+}
+
+fn valid_remote_user(u: &str) -> bool {
+    !u.is_empty()
+        && u.len() <= 128
+        && !u.starts_with('-')
+        && u.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
+}
+
+fn valid_remote_host(h: &str) -> bool {
+    let inner = h.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(h);
+    !inner.is_empty()
+        && h.len() <= 255
+        && !inner.starts_with('-')
+        && inner.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+}
+
+/// Egress arrives with the recorded-egress issue: until then every connection
+/// request is validated as it will be, then refused and logged as denied.
+fn egress_branch(sh: &mut Shell, req: &Request) -> u8 {
+    let params = req.rest.join(" ");
+    let Some(host) = req.host.clone() else {
+        usage();
+        return sh.abort(Exit::NoHost, "no_host", "No osh command specified and no host to connect to", &params);
+    };
+    if host.starts_with("--") {
+        long_usage();
+        return sh.abort(Exit::GetoptsFailed, "getopts_failed", &format!("Couldn't parse option '{}'", ui::clean(&host)), &params);
+    }
+    if let Some(u) = &req.user
+        && !valid_remote_user(u)
+    {
+        let msg = format!("Remote user name '{}' seems invalid", ui::clean(u));
+        return sh.abort(Exit::InvalidRemoteUser, "invalid_remote_user", &msg, &params);
+    }
+    if host.contains('/') {
+        let msg = format!("Remote host '{}' looks like a subnet, can't connect to that", ui::clean(&host));
+        return sh.abort(Exit::InvalidRemoteHost, "invalid_remote_host", &msg, &params);
+    }
+    if !valid_remote_host(&host) {
+        let msg = format!("Remote host name '{}' seems invalid", ui::clean(&host));
+        return sh.abort(Exit::InvalidRemoteHost, "invalid_remote_host", &msg, &params);
+    }
+    let port = req.opts.int("port").unwrap_or(22);
+    let user = req.user.clone().unwrap_or_else(|| {
+        if sh.config.defaultLogin.is_empty() { sh.account.name.clone() } else { sh.config.defaultLogin.clone() }
+    });
+    let mut denied = sh.access_event("ssh", Some(false), "", "", &params);
+    denied.set("user", &user);
+    denied.set("ip_to", &host);
+    denied.set("port_to", port.to_string());
+    denied.set("host_to", &host);
+    sh.logger.log(&denied);
+    let msg = format!(
+        "Access denied for {} to {}@{}:{} (egress connections are not available on this bastion yet)",
+        sh.account.name,
+        ui::clean(&user),
+        ui::clean(&host),
+        port
+    );
+    sh.abort(Exit::AccessDenied, "access_denied", &msg, &params)
+}
+
+/// Touch `~/lastlog` with where this login came from (its mtime is the last login).
+fn record_login(account: &Account, peer: &Peer) {
+    let _ = std::fs::write(account.home.join("lastlog"), format!("{}({})\n", peer.ip_from, peer.host_from));
+}
+
+/// The whole shell: returns the exit code.
+#[must_use]
+pub fn main(argv: Vec<String>) -> u8 {
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
+    sys::catch_signals();
+    // Passed explicitly to children (UNIQID) rather than through set_var.
+    let uniqid = logging::new_uniqid();
+    let command = match argv.get(1).map(String::as_str) {
+        Some("-c") => argv.get(2).cloned(),
+        _ => None,
+    };
+    let req = command.as_deref().map(cli::parse);
+    let json = req.as_ref().map_or(JsonMode::Off, Request::json_mode);
+
+    let loaded = match config::load_default() {
+        Ok(l) => l,
+        Err(e) => {
+            // Without a config we still try to leave a trace, with default sinks.
+            let mut l = logging::logger(&Config::default());
+            l.log(&logging::event("die", &uniqid).field("msg", &e.0));
+            return say_error(json, Exit::ConfigurationFailure, "configuration_failure", &e.0);
+        }
+    };
+    let mut logger = logging::logger(&loaded.config);
+    logging::config_warnings(&mut logger, &uniqid, &loaded.warnings);
+    let Some(account) = Account::current() else {
+        return say_error(json, Exit::AccountInvalid, "account_invalid", "Couldn't find who you are");
+    };
+    let groups = Memberships::of(&account.name);
+    let peer = Peer::from_env(loaded.config.dnsSupportLevel);
+    let mut sh = Shell { uniqid, account, config: loaded.config, logger, peer, json, started: Instant::now() };
+
+    if !sh.account.is_bastion_account(&groups) {
+        return sh.abort(Exit::AccountInvalid, "account_invalid", "This account is not a bastion account", "");
+    }
+    let admin = account::is_admin(&sh.account.name, &groups, &sh.config);
+    if let Err(r) = account::check_state(&sh.account, admin, &sh.config, std::time::SystemTime::now()) {
+        return sh.abort(r.exit, r.comment, &r.msg, "");
+    }
+    record_login(&sh.account, &sh.peer);
+
+    let Some(req) = req else {
+        // A plain `ssh bastion`: no interactive mode yet.
+        usage();
+        return sh.abort(Exit::UnknownCommand, "unknown_command", "Missing command (interactive mode is not available yet)", "");
+    };
+    if req.opts.flag("interactive") {
+        return sh.abort(Exit::InteractiveDisabled, "interactive_disabled", "Interactive mode is not available on this bastion yet", "");
+    }
+    if let Some(opt) = req.unsupported() {
+        let msg = format!("The option --{opt} is not supported by this bastion yet");
+        return sh.abort(Exit::GetoptsFailed, "unsupported_option", &msg, "");
+    }
+    if req.opts.flag("help") && req.plugin.is_none() {
+        usage();
+        return say_error(json, Exit::Ok, "help", "");
+    }
+    if req.opts.flag("long-help") {
+        long_usage();
+        return say_error(json, Exit::Ok, "long_help", "");
+    }
+    if let Some(p) = req.opts.int("port")
+        && !(1..=65535).contains(&p)
+    {
+        return sh.abort(Exit::InvalidPort, "invalid_port", &format!("Invalid port specified ({p})"), "");
+    }
+    if req.opts.flag("tty") && req.opts.flag("no-tty") {
+        return sh.abort(Exit::ConflictingOptions, "tty_notty", "Options -t and -T are mutually exclusive", "");
+    }
+    if req.plugin.is_some() {
+        plugin_branch(&mut sh, &req, &groups)
+    } else {
+        egress_branch(&mut sh, &req)
+    }
+}
