@@ -10,7 +10,7 @@ mod cli;
 mod sys;
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -161,15 +161,6 @@ fn long_usage() {
     );
 }
 
-/// Find a plugin's class by where its binary is installed.
-fn plugin_class(name: &str) -> Option<(&'static str, PathBuf)> {
-    let dir = paths::plugin_dir();
-    plugin::CLASSES.iter().find_map(|c| {
-        let p = dir.join(c).join(name);
-        p.is_file().then_some((*c, p))
-    })
-}
-
 /// The Bastion's legacy command names.
 fn remap(name: &str) -> &str {
     match name {
@@ -178,20 +169,6 @@ fn remap(name: &str) -> &str {
         "selfListKeys" => "selfListIngressKeys",
         "accountListKeys" => "accountListIngressKeys",
         other => other,
-    }
-}
-
-/// Whether the caller may run a plugin of `class`.
-fn may_run(class: &str, name: &str, account: &str, groups: &Memberships, config: &Config) -> bool {
-    match class {
-        "open" => true,
-        "restricted" => groups.contains(&format!("osh-{name}")),
-        "admin" => account::is_admin(account, groups, config),
-        role => {
-            let suffix = format!("-{}", role.trim_start_matches("group-"));
-            account::is_superowner(account, groups, config)
-                || groups.names().iter().any(|g| g.starts_with("key") && g.ends_with(&suffix))
-        }
     }
 }
 
@@ -282,7 +259,7 @@ fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships) -> u8 {
     let asked = req.plugin.clone().unwrap_or_default();
     let name = remap(&asked).to_owned();
     let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let found = if valid { plugin_class(&name) } else { None };
+    let found = if valid { plugin::class_of(&name) } else { None };
     let params = req.rest.join(" ");
     let refuse = |sh: &mut Shell, exit: Exit, comment: &str, msg: &str| {
         let logged = if valid { name.as_str() } else { "" };
@@ -294,7 +271,7 @@ fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships) -> u8 {
     let Some((class, path)) = found else {
         return refuse(sh, Exit::UnknownCommand, "unknown_command", "Unknown command");
     };
-    if !may_run(class, &name, &sh.account.name, groups, &sh.config) {
+    if !plugin::may_run(class, &name, &sh.account.name, groups, &sh.config) {
         let msg = format!("Sorry, this command ({name}) is restricted and requires you to be specifically granted");
         return refuse(sh, Exit::RestrictedCommand, "restricted_command", &msg);
     }

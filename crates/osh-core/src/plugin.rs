@@ -21,6 +21,51 @@ use crate::unix::Memberships;
 /// Permission classes, named as the plugin directories.
 pub const CLASSES: &[&str] = &["open", "restricted", "group-owner", "group-gatekeeper", "group-aclkeeper", "admin"];
 
+/// Find a plugin's class (and binary) by where it is installed, as The Bastion does.
+#[must_use]
+pub fn class_of(name: &str) -> Option<(&'static str, std::path::PathBuf)> {
+    let dir = crate::paths::plugin_dir();
+    CLASSES.iter().find_map(|c| {
+        let p = dir.join(c).join(name);
+        p.is_file().then_some((*c, p))
+    })
+}
+
+/// Every installed plugin, with its class, sorted by name.
+#[must_use]
+pub fn installed() -> Vec<(String, &'static str)> {
+    let dir = crate::paths::plugin_dir();
+    let mut all: Vec<(String, &'static str)> = CLASSES
+        .iter()
+        .flat_map(|c| {
+            std::fs::read_dir(dir.join(c))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(move |e| e.file_name().into_string().ok().map(|n| (n, *c)))
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// Whether `account` may run plugin `name` of `class`: open for all; restricted
+/// for members of `osh-NAME`; admin for admins; group roles for superowners and
+/// anyone holding that role in some group (the plugin checks which group).
+#[must_use]
+pub fn may_run(class: &str, name: &str, account: &str, groups: &Memberships, config: &Config) -> bool {
+    match class {
+        "open" => true,
+        "restricted" => groups.contains(&format!("osh-{name}")),
+        "admin" => account::is_admin(account, groups, config),
+        role => {
+            let suffix = format!("-{}", role.trim_start_matches("group-"));
+            account::is_superowner(account, groups, config)
+                || groups.names().iter().any(|g| g.starts_with("key") && g.ends_with(&suffix))
+        }
+    }
+}
+
 /// A plugin's description.
 #[derive(Debug, Clone, Copy)]
 pub struct Plugin {

@@ -1,0 +1,50 @@
+//! `osh-accountFreeze` (as allowkeeper): freeze or unfreeze an account.
+//!
+//! The flag is `/home/allowkeeper/ACCOUNT/config.frozen`, a file only allowkeeper
+//! can write, read by osh at every login.
+
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::helper::Caller;
+use osh_core::{Reply, Result, json};
+
+use crate::sys::{self, write_file};
+
+const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("action", Kind::Str), opt("reason", Kind::Str)];
+
+/// The helper's logic.
+pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
+    let p = crate::options(SPEC, args)?;
+    let freeze = match p.str("action") {
+        Some("freeze") => true,
+        Some("unfreeze") => false,
+        _ => return Err(Reply::invalid("--action must be freeze or unfreeze")),
+    };
+    caller.require(if freeze { "accountFreeze" } else { "accountUnfreeze" })?;
+    let acct = crate::existing_account(&p)?;
+    let file = acct.public_config("frozen");
+    if freeze {
+        if acct.name == caller.name {
+            return Err(Reply::new("KO_CANNOT_FREEZE_SELF", "You can't freeze your own account"));
+        }
+        if file.exists() {
+            return Ok(Reply::new("OK_NO_CHANGE", format!("Account {} was already frozen", acct.name)));
+        }
+        let info = json!({"reason": p.str("reason"), "by": caller.name, "timestamp": sys::epoch()});
+        let me = nix::unistd::geteuid().as_raw();
+        write_file(&file, info.to_string().as_bytes(), me, nix::unistd::getegid().as_raw(), 0o644)?;
+    } else {
+        if !file.exists() {
+            return Ok(Reply::new("OK_NO_CHANGE", format!("Account {} was not frozen", acct.name)));
+        }
+        std::fs::remove_file(&file)?;
+    }
+    crate::log(
+        &caller.config,
+        crate::event("account")
+            .field("action", if freeze { "freeze" } else { "unfreeze" })
+            .field("account", &acct.name)
+            .field("comment", p.str("reason").unwrap_or("")),
+    );
+    let verb = if freeze { "frozen" } else { "unfrozen" };
+    Ok(Reply::new("OK", format!("Account {} is now {verb}", acct.name)).with_value(json!({"account": acct.name, "frozen": freeze})))
+}

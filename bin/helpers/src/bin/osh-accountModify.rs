@@ -1,0 +1,5 @@
+//! Helper `osh-accountModify`: see [`osh_helpers::account_modify`].
+
+fn main() -> std::process::ExitCode {
+    osh_core::helper::main("accountModify", osh_helpers::account_modify::run)
+}

@@ -1,0 +1,54 @@
+//! osh's privileged helpers.
+//!
+//! Each helper is a binary `osh-NAME` whose `main` is one call to
+//! [`osh_core::helper::main`] with a function of this crate. They run through
+//! sudo, as root or as a keeper user (`allowkeeper`, `keyreader`), and never
+//! trust the plugin that called them: the caller comes from `SUDO_USER`, and
+//! every right and argument is checked again here.
+
+pub mod account_create;
+pub mod account_delete;
+pub mod account_freeze;
+pub mod account_grant;
+pub mod account_modify;
+pub mod account_read;
+mod sys;
+
+use osh_core::account::{self, Account};
+use osh_core::getopt::{self, Opt, Parsed};
+use osh_core::log::Event;
+use osh_core::unix::Memberships;
+use osh_core::{Reply, Result, logging};
+
+/// Parse a helper's arguments; helpers are called by our plugins only, so any
+/// leftover is a bug or an attack, and refused.
+pub(crate) fn options(spec: &[Opt], args: &[String]) -> Result<Parsed> {
+    let p = getopt::parse(spec, args);
+    if p.rest.is_empty() {
+        Ok(p)
+    } else {
+        Err(Reply::new("ERR_BAD_OPTIONS", "Unexpected arguments"))
+    }
+}
+
+/// The `--account` argument: a valid name of an existing bastion account.
+pub(crate) fn existing_account(p: &Parsed) -> Result<Account> {
+    let name = p.str("account").ok_or_else(|| Reply::missing("Missing --account"))?;
+    account::validate_name(name)?;
+    let a = Account::lookup(name).ok_or_else(|| Reply::new("KO_INVALID_ACCOUNT", format!("Account '{name}' doesn't exist")))?;
+    if !a.is_bastion_account(&Memberships::of(name)) {
+        return Err(Reply::new("KO_INVALID_ACCOUNT", format!("'{name}' is not a bastion account")));
+    }
+    Ok(a)
+}
+
+/// Log an event of a helper (account, security, ...) with the common prefix.
+pub(crate) fn log(config: &osh_core::config::Config, event: Event) {
+    let mut logger = logging::logger(config);
+    logger.log(&event);
+}
+
+/// The common prefix of a helper's events.
+pub(crate) fn event(kind: &str) -> Event {
+    logging::event(kind, &logging::uniqid())
+}

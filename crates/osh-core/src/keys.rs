@@ -1,0 +1,142 @@
+//! Ingress and egress keys of accounts.
+//!
+//! The ingress policy lives here once, used by the plugins (early, friendly
+//! errors) and by the helpers (which re-check everything, trusting no plugin).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::reply::{Reply, Result};
+use crate::sshkey::{KeyError, PublicKey};
+
+/// Check a pasted ingress key against the configuration and apply the `from=`
+/// policy (`ingressKeysFrom`, overridable only if `ingressKeysFromAllowOverride`).
+pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
+    let key = match PublicKey::parse(line) {
+        Ok(k) => k,
+        Err(KeyError::PrivateKey) => {
+            return Err(Reply::new(
+                "KO_PRIVATE_KEY",
+                "HOLY SH*T, this looks like a PRIVATE key, please never paste it anywhere! Generate a new key pair \
+                 and give only the PUBLIC one (the .pub file).",
+            ));
+        }
+        Err(KeyError::NotAKey(l)) => {
+            let value = if l.trim().is_empty() { Value::Null } else { json!({"key": {"line": l}}) };
+            return Err(Reply::new("KO_NOT_A_KEY", "This doesn't look like an SSH public key, try again")
+                .with_value(value));
+        }
+    };
+    let with_key = |r: Reply, k: &PublicKey| r.with_value(json!({"key": k}));
+    if !config.allowedIngressSshAlgorithms.contains(&key.algorithm()) {
+        let msg = format!(
+            "This key's algorithm ({}) is not allowed on this bastion (allowed: {})",
+            key.algorithm(),
+            config.allowedIngressSshAlgorithms.join(", ")
+        );
+        return Err(with_key(Reply::new("KO_FORBIDDEN_ALGORITHM", msg), &key));
+    }
+    if key.family == "RSA" {
+        let size = i64::from(key.size);
+        if size < config.minimumIngressRsaKeySize {
+            let msg = format!("This key is {size} bits. This is too small, the minimum is {}", config.minimumIngressRsaKeySize);
+            return Err(with_key(Reply::new("KO_KEY_SIZE_TOO_SMALL", msg), &key));
+        }
+        if size > config.maximumIngressRsaKeySize {
+            let msg = format!("This key is {size} bits. This is too big, the maximum is {}", config.maximumIngressRsaKeySize);
+            return Err(with_key(Reply::new("KO_KEY_SIZE_TOO_BIG", msg), &key));
+        }
+    }
+    let forced = &config.ingressKeysFrom;
+    Ok(if forced.is_empty() || (config.ingressKeysFromAllowOverride && !key.from_list.is_empty()) {
+        key
+    } else {
+        key.with_from(forced)
+    })
+}
+
+/// The valid keys of an `authorized_keys2` file, in file order.
+#[must_use]
+pub fn read_authorized(path: &Path) -> Vec<PublicKey> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .filter_map(|l| PublicKey::parse(l).ok())
+        .collect()
+}
+
+/// The JSON list of keys as `selfListIngressKeys` shows it (1-based ids).
+#[must_use]
+pub fn keys_value(keys: &[PublicKey]) -> Value {
+    Value::Array(
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let mut v = json!(k);
+                v["id"] = json!(i + 1);
+                v["validity"] = json!("OK");
+                v
+            })
+            .collect(),
+    )
+}
+
+/// The file names of an account's egress key pair created at `epoch`.
+#[must_use]
+pub fn egress_key_path(ssh_dir: &Path, algo: &str, size: i64, epoch: u64) -> PathBuf {
+    ssh_dir.join(format!("id_{algo}{size}_private.{epoch}"))
+}
+
+/// Generate an egress key pair with `ssh-keygen` (comment `ACCOUNT@bastionName:EPOCH`).
+/// Returns the private key's path; the caller sets ownership and modes.
+pub fn generate_egress(ssh_dir: &Path, account: &str, config: &Config, epoch: u64) -> Result<PathBuf> {
+    let algo = config.defaultAccountEgressKeyAlgorithm.as_str();
+    let size = config.defaultAccountEgressKeySize;
+    let path = egress_key_path(ssh_dir, algo, size, epoch);
+    let comment = format!("{account}@{}:{epoch}", config.bastionName);
+    let mut cmd = Command::new("ssh-keygen");
+    cmd.args(["-q", "-N", "", "-t", algo, "-C", &comment, "-f"]).arg(&path);
+    if algo != "ed25519" {
+        cmd.args(["-b", &size.to_string()]);
+    }
+    let out = cmd.output().map_err(|e| Reply::new("ERR_SSH_KEYGEN_FAILED", format!("Couldn't run ssh-keygen: {e}")))?;
+    if !out.status.success() {
+        return Err(Reply::new(
+            "ERR_SSH_KEYGEN_FAILED",
+            format!("ssh-keygen failed: {}", String::from_utf8_lossy(&out.stderr).trim()),
+        ));
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSA1024: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDNbJemAKF6u4xZtbbkHtQeXeh9EvsYgBdUlnES1oBSS/ICKU7lcUrW4UvUpYLQ0+N1f0XaYfGO01BnEPwJDYJngkybh1Qwo6IbCBySpIFJG7ToK4M1U2arALGelwgoVP3AE+HoLjSH9W0ZisBvWtiyCekBWnzf+kD5hLkblPXYkQ== test@rsa1024";
+
+    #[test]
+    fn policy() {
+        let cfg = Config::default();
+        let r = ingress_policy(RSA1024, &cfg).unwrap_err();
+        assert_eq!(r.code, "KO_KEY_SIZE_TOO_SMALL");
+        assert_eq!(r.value["key"]["size"], 1024);
+        assert!(r.msg.contains("This is too small"));
+        let cfg2 = Config { minimumIngressRsaKeySize: 1024, ingressKeysFrom: vec!["10.0.0.0/8".into()], ..Config::default() };
+        let k = ingress_policy(&format!("from=\"1.1.1.1\" {RSA1024}"), &cfg2).unwrap();
+        assert_eq!(k.from_list, ["10.0.0.0/8"]);
+        let cfg3 = Config { ingressKeysFromAllowOverride: true, ..cfg2.clone() };
+        assert_eq!(ingress_policy(&format!("from=\"1.1.1.1\" {RSA1024}"), &cfg3).unwrap().from_list, ["1.1.1.1"]);
+        assert_eq!(ingress_policy(RSA1024, &cfg3).unwrap().from_list, ["10.0.0.0/8"]);
+        let cfg4 = Config { allowedIngressSshAlgorithms: vec!["ed25519".into()], ..cfg2 };
+        assert_eq!(ingress_policy(RSA1024, &cfg4).unwrap_err().code, "KO_FORBIDDEN_ALGORITHM");
+        assert_eq!(ingress_policy("-----BEGIN RSA PRIVATE KEY-----", &cfg).unwrap_err().code, "KO_PRIVATE_KEY");
+        let nk = ingress_policy("bogus", &cfg).unwrap_err();
+        assert_eq!((nk.code.as_str(), &nk.value["key"]["line"]), ("KO_NOT_A_KEY", &json!("bogus")));
+        assert_eq!(ingress_policy("", &cfg).unwrap_err().value, Value::Null);
+    }
+}

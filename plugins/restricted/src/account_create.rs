@@ -1,0 +1,70 @@
+//! `accountCreate`: create a bastion account (helper `osh-accountCreate`, as root).
+
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::plugin::{Ctx, Plugin};
+use osh_core::{Reply, Result, account, keys};
+
+/// The plugin.
+pub const PLUGIN: Plugin = Plugin {
+    name: "accountCreate",
+    title: "create a new bastion account",
+    help: "Usage: --osh accountCreate --account NAME (--uid UID | --uid-auto) [--public-key '\"KEY\"' | --no-key]\n\
+           \x20        [--always-active] [--osh-only] [--ttl SECONDS] [--comment '\"TEXT\"']\n\
+           \x20 Without --public-key or --no-key, the key is read from standard input.\n",
+    run,
+};
+
+const SPEC: &[Opt] = &[
+    opt("account", Kind::Str),
+    opt("uid", Kind::Int),
+    opt("uid-auto", Kind::Flag),
+    opt("public-key", Kind::Str),
+    opt("no-key", Kind::Flag),
+    opt("always-active", Kind::Flag),
+    opt("osh-only", Kind::Flag),
+    opt("ttl", Kind::Int),
+    opt("comment", Kind::Str),
+];
+
+fn run(ctx: &mut Ctx) -> Result<Reply> {
+    let p = ctx.options(SPEC)?;
+    let name = p.str("account").ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
+    account::validate_name(name)?;
+    if p.int("uid").is_some() == p.flag("uid-auto") {
+        return Err(Reply::missing("Specify exactly one of --uid or --uid-auto"));
+    }
+    let key_line = match (p.str("public-key"), p.flag("no-key")) {
+        (Some(_), true) => return Err(Reply::invalid("--public-key and --no-key are mutually exclusive")),
+        (Some(k), false) => Some(k.to_owned()),
+        (None, true) => None,
+        (None, false) => {
+            ctx.out.info("Please paste the SSH public key of the new account:");
+            let input = ctx.stdin(osh_plugins_open::self_add_ingress_key::MAX_INPUT)?;
+            Some(input.lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_owned())
+        }
+    };
+    // Checked here for a quick answer; the helper checks it again.
+    let key = key_line.as_deref().map(|l| keys::ingress_policy(l, &ctx.config)).transpose()?;
+    let mut args: Vec<String> = vec!["--account".into(), name.into()];
+    match p.int("uid") {
+        Some(uid) => args.extend(["--uid".into(), uid.to_string()]),
+        None => args.push("--uid-auto".into()),
+    }
+    if let Some(k) = &key {
+        args.extend(["--public-key".into(), k.line.clone()]);
+    }
+    for flag in ["always-active", "osh-only"] {
+        if p.flag(flag) {
+            args.push(format!("--{flag}"));
+        }
+    }
+    if let Some(t) = p.int("ttl") {
+        args.extend(["--ttl".into(), t.to_string()]);
+    }
+    if let Some(c) = p.str("comment") {
+        args.extend(["--comment".into(), c.into()]);
+    }
+    let r = ctx.helper("root", "accountCreate", &args)?;
+    ctx.out.info(&r.msg);
+    Ok(Reply::new("OK", r.msg))
+}

@@ -1,0 +1,33 @@
+//! `accountDelete`: delete an account; its home is archived by the helper.
+
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::plugin::{Ctx, Plugin};
+use osh_core::{Reply, Result, account};
+
+/// The plugin.
+pub const PLUGIN: Plugin = Plugin {
+    name: "accountDelete",
+    title: "delete an account",
+    help: "Usage: --osh accountDelete --account NAME [--no-confirm]\n  \
+           Delete an account. Its home (recordings, logs) is archived under /home/oldkeeper/accounts/.\n",
+    run,
+};
+
+const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("no-confirm", Kind::Flag)];
+
+fn run(ctx: &mut Ctx) -> Result<Reply> {
+    let p = ctx.options(SPEC)?;
+    let name = p.str("account").ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
+    account::validate_name(name)?;
+    if !p.flag("no-confirm") {
+        let sentence = format!("Yes, do as I say and delete {name}, kthxbye");
+        ctx.out.info(&format!("!!! You are about to delete the account {name}. To confirm, type exactly:\n{sentence}"));
+        let answer = ctx.stdin(4096)?;
+        if answer.lines().next().map(str::trim) != Some(sentence.as_str()) {
+            return Err(Reply::new("KO_NOT_CONFIRMED", "You didn't type the confirmation sentence, aborting"));
+        }
+    }
+    let r = ctx.helper("root", "accountDelete", &["--account", name])?;
+    ctx.out.info(&r.msg);
+    Ok(r)
+}

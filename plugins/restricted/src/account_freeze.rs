@@ -1,0 +1,44 @@
+//! `accountFreeze` and `accountUnfreeze` (helper `osh-accountFreeze`, as allowkeeper).
+
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::plugin::{Ctx, Plugin};
+use osh_core::{Reply, Result, account};
+
+/// `accountFreeze`.
+pub const FREEZE: Plugin = Plugin {
+    name: "accountFreeze",
+    title: "freeze an account",
+    help: "Usage: --osh accountFreeze --account NAME [--reason '\"TEXT\"']\n  A frozen account can no longer log in (exit 131).\n",
+    run: freeze,
+};
+
+/// `accountUnfreeze`.
+pub const UNFREEZE: Plugin = Plugin {
+    name: "accountUnfreeze",
+    title: "unfreeze an account",
+    help: "Usage: --osh accountUnfreeze --account NAME\n",
+    run: unfreeze,
+};
+
+const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("reason", Kind::Str)];
+
+fn toggle(ctx: &mut Ctx, action: &str) -> Result<Reply> {
+    let p = ctx.options(SPEC)?;
+    let name = p.str("account").ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
+    account::validate_name(name)?;
+    let mut args = vec!["--account", name, "--action", action];
+    if let Some(r) = p.str("reason") {
+        args.extend(["--reason", r]);
+    }
+    let r = ctx.helper("allowkeeper", "accountFreeze", &args)?;
+    ctx.out.info(&r.msg);
+    Ok(r)
+}
+
+fn freeze(ctx: &mut Ctx) -> Result<Reply> {
+    toggle(ctx, "freeze")
+}
+
+fn unfreeze(ctx: &mut Ctx) -> Result<Reply> {
+    toggle(ctx, "unfreeze")
+}

@@ -1,0 +1,42 @@
+//! `accountGrantCommand` and `accountRevokeCommand` (helper `osh-accountGrantCommand`, as root).
+
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::plugin::{Ctx, Plugin};
+use osh_core::{Reply, Result, account};
+
+/// `accountGrantCommand`.
+pub const GRANT: Plugin = Plugin {
+    name: "accountGrantCommand",
+    title: "grant access to a restricted command",
+    help: "Usage: --osh accountGrantCommand --account NAME --command COMMAND\n  \
+           COMMAND is a restricted command, or 'auditor'. Granting accountGrantCommand itself needs an admin.\n",
+    run: grant,
+};
+
+/// `accountRevokeCommand`.
+pub const REVOKE: Plugin = Plugin {
+    name: "accountRevokeCommand",
+    title: "revoke access to a restricted command",
+    help: "Usage: --osh accountRevokeCommand --account NAME --command COMMAND\n",
+    run: revoke,
+};
+
+const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("command", Kind::Str)];
+
+fn change(ctx: &mut Ctx, action: &str) -> Result<Reply> {
+    let p = ctx.options(SPEC)?;
+    let name = p.str("account").ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
+    account::validate_name(name)?;
+    let cmd = p.str("command").ok_or_else(|| Reply::missing("Missing mandatory parameter --command"))?;
+    let r = ctx.helper("root", "accountGrantCommand", &["--account", name, "--command", cmd, "--action", action])?;
+    ctx.out.info(&r.msg);
+    Ok(r)
+}
+
+fn grant(ctx: &mut Ctx) -> Result<Reply> {
+    change(ctx, "grant")
+}
+
+fn revoke(ctx: &mut Ctx) -> Result<Reply> {
+    change(ctx, "revoke")
+}

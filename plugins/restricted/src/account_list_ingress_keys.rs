@@ -1,0 +1,31 @@
+//! `accountListIngressKeys`: the ingress keys of an account (read by keyreader).
+
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::sshkey::PublicKey;
+use osh_core::{Reply, Result};
+
+/// The plugin.
+pub const PLUGIN: Plugin = Plugin {
+    name: "accountListIngressKeys",
+    title: "the public keys to connect to an account",
+    help: "Usage: --osh accountListIngressKeys --account NAME\n",
+    run,
+};
+
+const SPEC: &[Opt] = &[opt("account", Kind::Str)];
+
+fn run(ctx: &mut Ctx) -> Result<Reply> {
+    let p = ctx.options(SPEC)?;
+    let acct = plugin::target_account(&p, "account")?;
+    let r = ctx.helper("keyreader", "accountRead", &["--account", acct.name.as_str(), "--what", "ingress"])?;
+    let keys: Vec<PublicKey> = r.value["keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k["line"].as_str())
+        .filter_map(|l| PublicKey::parse(l).ok())
+        .collect();
+    ctx.out.info(&osh_plugins_open::self_list_ingress_keys::describe(&keys));
+    Ok(Reply::ok(r.value))
+}

@@ -1,0 +1,5 @@
+//! Plugin `accountRevokeCommand`: see [`osh_plugins_restricted::account_grant`].
+
+fn main() -> std::process::ExitCode {
+    osh_core::plugin::main(&osh_plugins_restricted::account_grant::REVOKE)
+}
