@@ -86,7 +86,7 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         "osh-only" => flag_file(&acct.private_config("osh_only"), yes_no(value)?, b"yes", acct.uid, acct.gid, 0o640)?,
         "max-inactive-days" => {
             let days: i64 = value.parse().map_err(|_| Reply::invalid("Expected a number of days, or -1 for the default"))?;
-            if days < -1 || days > 365 * 5 {
+            if !(-1..=365 * 5).contains(&days) {
                 return Err(Reply::invalid("Expected a number of days between 0 and 1825, or -1 for the default"));
             }
             let content = days.to_string();
