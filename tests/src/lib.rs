@@ -1,0 +1,305 @@
+//! A bastion in a namespace sandbox, driven through real `ssh`.
+//!
+//! [`Sandbox::start`] runs `install/sandbox run --private-net`: its own network
+//! namespace (so sandboxes run side by side, each with its own 127.0.0.1:2222),
+//! its own /etc, /home, /dev/log... and the real installer. The sandbox lives as
+//! long as the pipe to its stdin is open, so a test that panics or is killed
+//! takes its sandbox with it. Commands run inside with `nsenter`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The repository root.
+#[must_use]
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Whether integration tests can run here. Without root they cannot: outside CI
+/// that is said and the test returns; in CI it is a failure, never a skip.
+#[must_use]
+pub fn can_run(test: &str) -> bool {
+    if nix::unistd::geteuid().is_root() {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "{test}: integration tests need root, and CI must run them");
+    eprintln!("SKIPPED {test}: integration tests need root (namespaces, mounts, useradd); run them as root");
+    false
+}
+
+/// The outcome of one command.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Exit code (-1 if killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: &Output) -> Self {
+        Self {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// The JSON envelope the command printed, if any.
+    #[must_use]
+    pub fn json(&self) -> Value {
+        osh_core::envelope::extract(&self.stdout).unwrap_or_else(|| panic!("no JSON envelope in:\n{self}"))
+    }
+
+    /// stdout and stderr together.
+    #[must_use]
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
+    /// Assert the exit code, showing everything on failure.
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Self {
+        assert_eq!(self.code, expected, "unexpected exit code:\n{self}");
+        self
+    }
+
+    /// Assert that the output contains `needle`.
+    #[track_caller]
+    pub fn contains(&self, needle: &str) -> &Self {
+        assert!(self.all().contains(needle), "output lacks {needle:?}:\n{self}");
+        self
+    }
+
+    /// Assert that the output does not contain `needle`.
+    #[track_caller]
+    pub fn lacks(&self, needle: &str) -> &Self {
+        assert!(!self.all().contains(needle), "output has {needle:?}:\n{self}");
+        self
+    }
+
+    /// Assert envelope fields: pairs of a JSON pointer (`/value/key/size`) and the expected value.
+    #[track_caller]
+    pub fn json_is(&self, checks: &[(&str, Value)]) -> &Self {
+        let j = self.json();
+        for (ptr, want) in checks {
+            let got = j.pointer(ptr).cloned().unwrap_or(Value::Null);
+            assert_eq!(&got, want, "at {ptr} in {j}\n{self}");
+        }
+        self
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "--- exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+/// A running sandbox.
+pub struct Sandbox {
+    child: Child,
+    /// State directory on the host (keys, logs of the sandbox).
+    pub state: PathBuf,
+    pid: String,
+}
+
+impl Sandbox {
+    /// Start a sandbox named `name` (unique per test). Panics with the installer
+    /// log if it does not come up.
+    #[must_use]
+    pub fn start(name: &str) -> Self {
+        let build = std::env::var("OSH_BUILD_DIR").map_or_else(|_| repo().join("target/debug"), PathBuf::from);
+        assert!(
+            build.join("osh").is_file() && build.join("osh-accountCreate").is_file(),
+            "the binaries are not built in {}: run the README's test command (install/test), or cargo build --workspace --bins",
+            build.display()
+        );
+        let state = repo().join("target/it").join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&state);
+        std::fs::create_dir_all(&state).unwrap();
+        let log = std::fs::File::create(state.with_extension("log")).unwrap();
+        let child = Command::new(repo().join("install/sandbox"))
+            .args(["run", "--private-net", "--state"])
+            .arg(&state)
+            .arg("--from")
+            .arg(&build)
+            .stdin(Stdio::piped())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("install/sandbox runs");
+        let mut sb = Self { child, state, pid: String::new() };
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            if let Ok(pid) = std::fs::read_to_string(sb.state.join("pid"))
+                && !pid.trim().is_empty()
+            {
+                sb.pid = pid.trim().to_owned();
+                break;
+            }
+            if let Ok(Some(status)) = sb.child.try_wait() {
+                let log = std::fs::read_to_string(sb.state.with_extension("log")).unwrap_or_default();
+                let install = std::fs::read_to_string(sb.state.join("install.log")).unwrap_or_default();
+                panic!("sandbox {name} exited ({status}) before it was ready:\n{log}\n{install}");
+            }
+            assert!(Instant::now() < deadline, "sandbox {name} not ready after 180 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        sb
+    }
+
+    fn nsenter(&self) -> Command {
+        let mut c = Command::new("nsenter");
+        c.args(["--target", &self.pid, "--mount", "--uts", "--ipc", "--net", "--pid", "--"]);
+        c
+    }
+
+    /// Run a shell command inside, as root.
+    #[must_use]
+    pub fn root(&self, script: &str) -> Run {
+        Run::from(&self.nsenter().args(["sh", "-c", script]).output().unwrap())
+    }
+
+    /// Run a shell command inside as root and require success; returns stdout.
+    #[track_caller]
+    pub fn root_ok(&self, script: &str) -> String {
+        let r = self.root(script);
+        assert_eq!(r.code, 0, "root command failed: {script}\n{r}");
+        r.stdout
+    }
+
+    /// A new client key pair in the state directory; returns the private key path.
+    #[must_use]
+    pub fn new_key(&self, name: &str, kind: &str) -> PathBuf {
+        let path = self.state.join(format!("key-{name}"));
+        let mut c = Command::new("ssh-keygen");
+        c.args(["-q", "-N", "", "-C", &format!("{name}@test"), "-t", kind, "-f"]).arg(&path);
+        if kind == "rsa" {
+            c.args(["-b", "2048"]);
+        }
+        assert!(c.status().unwrap().success());
+        path
+    }
+
+    /// The public key line of a key made by [`Sandbox::new_key`].
+    #[must_use]
+    pub fn pubkey(key: &Path) -> String {
+        std::fs::read_to_string(format!("{}.pub", key.display())).unwrap().trim().to_owned()
+    }
+
+    /// The demo admin's key.
+    #[must_use]
+    pub fn admin_key(&self) -> PathBuf {
+        self.state.join("admin_key")
+    }
+
+    /// `ssh -i KEY ACCOUNT@127.0.0.1 -p 2222 -- ARGS` from inside the sandbox,
+    /// with `input` on its stdin. `extra` are ssh client options placed before the host.
+    #[must_use]
+    pub fn ssh_full(&self, key: &Path, account: &str, extra: &[&str], args: &[&str], input: Option<&[u8]>) -> Run {
+        let mut c = self.nsenter();
+        c.args(["timeout", "60", "ssh", "-i"])
+            .arg(key)
+            .args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"])
+            .args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-p", "2222"])
+            .args(extra)
+            .arg(format!("{account}@127.0.0.1"));
+        if !args.is_empty() {
+            c.arg("--").args(args);
+        }
+        c.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() });
+        let mut child = c.spawn().unwrap();
+        if let Some(data) = input {
+            let mut stdin = child.stdin.take().unwrap();
+            // The remote side may stop reading (that is the point of some tests).
+            let _ = stdin.write_all(data);
+        }
+        Run::from(&child.wait_with_output().unwrap())
+    }
+
+    /// `ssh ACCOUNT@bastion -- ARGS`.
+    #[must_use]
+    pub fn ssh(&self, key: &Path, account: &str, args: &[&str]) -> Run {
+        self.ssh_full(key, account, &[], args, None)
+    }
+
+    /// `ssh admin@bastion -- --json-greppable ARGS`, the harness's `$a0`.
+    #[must_use]
+    pub fn admin(&self, args: &[&str]) -> Run {
+        let mut a = vec!["--json-greppable"];
+        a.extend_from_slice(args);
+        self.ssh(&self.admin_key(), "admin", &a)
+    }
+
+    /// Create an account through the admin (`accountCreate`), returning its key.
+    #[track_caller]
+    #[must_use]
+    pub fn create_account(&self, name: &str, uid: u32) -> PathBuf {
+        let key = self.new_key(name, "ed25519");
+        let pk = format!("\"{}\"", Self::pubkey(&key));
+        self.admin(&["--osh", "accountCreate", "--account", name, "--uid", &uid.to_string(), "--public-key", &pk])
+            .code(0)
+            .json_is(&[("/error_code", "OK".into())]);
+        key
+    }
+
+    /// Set a key of `/etc/bastion/bastion.conf` the way admins and The Bastion's
+    /// harness do: by editing its one line (`value` is JSON text).
+    #[track_caller]
+    pub fn config_set(&self, key: &str, value: &str) {
+        assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()), "bad key {key}");
+        let value = value.replace('\'', "'\\''").replace('/', "\\/");
+        self.root_ok(&format!(
+            "perl -pi -e 's/^(\"{key}\":\\s*).*?(,?)\\s*$/${{1}}{value}${{2}}\\n/' /etc/bastion/bastion.conf && grep -q '^\"{key}\"' /etc/bastion/bastion.conf"
+        ));
+    }
+
+    /// The raw datagrams the sandbox's syslog daemon received.
+    #[must_use]
+    pub fn syslog(&self) -> String {
+        self.root_ok("cat /var/log/syslog.raw")
+    }
+
+    /// The parsed `bastion` events of the syslog, as (type, fields).
+    #[must_use]
+    pub fn events(&self) -> Vec<(String, Vec<(String, String)>)> {
+        self.syslog()
+            .lines()
+            .filter_map(|l| l.split_once(" bastion: ").map(|(_, m)| m))
+            .map(|m| osh_core::log::parse_line(m).unwrap_or_else(|| panic!("unparsable log line: {m}")))
+            .collect()
+    }
+}
+
+/// The value of a field of a parsed event.
+#[must_use]
+pub fn field<'a>(ev: &'a (String, Vec<(String, String)>), key: &str) -> Option<&'a str> {
+    ev.1.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // Closing its stdin ends the sandbox; wait for the namespaces to go.
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.state);
+            let _ = std::fs::remove_file(self.state.with_extension("log"));
+        }
+    }
+}
