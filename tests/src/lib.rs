@@ -270,9 +270,11 @@ impl Sandbox {
     /// The parsed `bastion` events of the syslog, as (type, fields).
     #[must_use]
     pub fn events(&self) -> Vec<(String, Vec<(String, String)>)> {
+        // `<PRI>Mmm dd HH:MM:SS bastion: MSG`: the tag must be in the header,
+        // not somewhere inside another program's message.
         self.syslog()
             .lines()
-            .filter_map(|l| l.split_once(" bastion: ").map(|(_, m)| m))
+            .filter_map(|l| l.split_once('>').and_then(|(_, rest)| rest.get(16..)).and_then(|m| m.strip_prefix("bastion: ")))
             .map(|m| osh_core::log::parse_line(m).unwrap_or_else(|| panic!("unparsable log line: {m}")))
             .collect()
     }
