@@ -26,8 +26,13 @@ pub fn can_run(test: &str) -> bool {
     if nix::unistd::geteuid().is_root() {
         return true;
     }
-    assert!(std::env::var_os("CI").is_none(), "{test}: integration tests need root, and CI must run them");
-    eprintln!("SKIPPED {test}: integration tests need root (namespaces, mounts, useradd); run them as root");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: integration tests need root, and CI must run them"
+    );
+    eprintln!(
+        "SKIPPED {test}: integration tests need root (namespaces, mounts, useradd); run them as root"
+    );
     false
 }
 
@@ -54,7 +59,8 @@ impl Run {
     /// The JSON envelope the command printed, if any.
     #[must_use]
     pub fn json(&self) -> Value {
-        osh_core::envelope::extract(&self.stdout).unwrap_or_else(|| panic!("no JSON envelope in:\n{self}"))
+        osh_core::envelope::extract(&self.stdout)
+            .unwrap_or_else(|| panic!("no JSON envelope in:\n{self}"))
     }
 
     /// stdout and stderr together.
@@ -73,14 +79,20 @@ impl Run {
     /// Assert that the output contains `needle`.
     #[track_caller]
     pub fn contains(&self, needle: &str) -> &Self {
-        assert!(self.all().contains(needle), "output lacks {needle:?}:\n{self}");
+        assert!(
+            self.all().contains(needle),
+            "output lacks {needle:?}:\n{self}"
+        );
         self
     }
 
     /// Assert that the output does not contain `needle`.
     #[track_caller]
     pub fn lacks(&self, needle: &str) -> &Self {
-        assert!(!self.all().contains(needle), "output has {needle:?}:\n{self}");
+        assert!(
+            !self.all().contains(needle),
+            "output has {needle:?}:\n{self}"
+        );
         self
     }
 
@@ -98,7 +110,11 @@ impl Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "--- exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "--- exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -115,13 +131,16 @@ impl Sandbox {
     /// log if it does not come up.
     #[must_use]
     pub fn start(name: &str) -> Self {
-        let build = std::env::var("OSH_BUILD_DIR").map_or_else(|_| repo().join("target/debug"), PathBuf::from);
+        let build = std::env::var("OSH_BUILD_DIR")
+            .map_or_else(|_| repo().join("target/debug"), PathBuf::from);
         assert!(
             build.join("osh").is_file() && build.join("osh-accountCreate").is_file(),
             "the binaries are not built in {}: run the README's test command (install/test), or cargo build --workspace --bins",
             build.display()
         );
-        let state = repo().join("target/it").join(format!("{name}-{}", std::process::id()));
+        let state = repo()
+            .join("target/it")
+            .join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&state);
         std::fs::create_dir_all(&state).unwrap();
         let log = std::fs::File::create(state.with_extension("log")).unwrap();
@@ -135,7 +154,11 @@ impl Sandbox {
             .stderr(log)
             .spawn()
             .expect("install/sandbox runs");
-        let mut sb = Self { child, state, pid: String::new() };
+        let mut sb = Self {
+            child,
+            state,
+            pid: String::new(),
+        };
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             if let Ok(pid) = std::fs::read_to_string(sb.state.join("pid"))
@@ -145,11 +168,16 @@ impl Sandbox {
                 break;
             }
             if let Ok(Some(status)) = sb.child.try_wait() {
-                let log = std::fs::read_to_string(sb.state.with_extension("log")).unwrap_or_default();
-                let install = std::fs::read_to_string(sb.state.join("install.log")).unwrap_or_default();
+                let log =
+                    std::fs::read_to_string(sb.state.with_extension("log")).unwrap_or_default();
+                let install =
+                    std::fs::read_to_string(sb.state.join("install.log")).unwrap_or_default();
                 panic!("sandbox {name} exited ({status}) before it was ready:\n{log}\n{install}");
             }
-            assert!(Instant::now() < deadline, "sandbox {name} not ready after 180 s");
+            assert!(
+                Instant::now() < deadline,
+                "sandbox {name} not ready after 180 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         sb
@@ -157,7 +185,9 @@ impl Sandbox {
 
     fn nsenter(&self) -> Command {
         let mut c = Command::new("nsenter");
-        c.args(["--target", &self.pid, "--mount", "--uts", "--ipc", "--net", "--pid", "--"]);
+        c.args([
+            "--target", &self.pid, "--mount", "--uts", "--ipc", "--net", "--pid", "--",
+        ]);
         c
     }
 
@@ -180,7 +210,17 @@ impl Sandbox {
     pub fn new_key(&self, name: &str, kind: &str) -> PathBuf {
         let path = self.state.join(format!("key-{name}"));
         let mut c = Command::new("ssh-keygen");
-        c.args(["-q", "-N", "", "-C", &format!("{name}@test"), "-t", kind, "-f"]).arg(&path);
+        c.args([
+            "-q",
+            "-N",
+            "",
+            "-C",
+            &format!("{name}@test"),
+            "-t",
+            kind,
+            "-f",
+        ])
+        .arg(&path);
         if kind == "rsa" {
             c.args(["-b", "2048"]);
         }
@@ -191,7 +231,10 @@ impl Sandbox {
     /// The public key line of a key made by [`Sandbox::new_key`].
     #[must_use]
     pub fn pubkey(key: &Path) -> String {
-        std::fs::read_to_string(format!("{}.pub", key.display())).unwrap().trim().to_owned()
+        std::fs::read_to_string(format!("{}.pub", key.display()))
+            .unwrap()
+            .trim()
+            .to_owned()
     }
 
     /// The demo admin's key.
@@ -203,18 +246,45 @@ impl Sandbox {
     /// `ssh -i KEY ACCOUNT@127.0.0.1 -p 2222 -- ARGS` from inside the sandbox,
     /// with `input` on its stdin. `extra` are ssh client options placed before the host.
     #[must_use]
-    pub fn ssh_full(&self, key: &Path, account: &str, extra: &[&str], args: &[&str], input: Option<&[u8]>) -> Run {
+    pub fn ssh_full(
+        &self,
+        key: &Path,
+        account: &str,
+        extra: &[&str],
+        args: &[&str],
+        input: Option<&[u8]>,
+    ) -> Run {
         let mut c = self.nsenter();
         c.args(["timeout", "60", "ssh", "-i"])
             .arg(key)
-            .args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"])
-            .args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-p", "2222"])
+            .args([
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+            ])
+            .args([
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "IdentitiesOnly=yes",
+                "-p",
+                "2222",
+            ])
             .args(extra)
             .arg(format!("{account}@127.0.0.1"));
         if !args.is_empty() {
             c.arg("--").args(args);
         }
-        c.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() });
+        c.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            });
         let mut child = c.spawn().unwrap();
         if let Some(data) = input {
             let mut stdin = child.stdin.take().unwrap();
@@ -244,9 +314,18 @@ impl Sandbox {
     pub fn create_account(&self, name: &str, uid: u32) -> PathBuf {
         let key = self.new_key(name, "ed25519");
         let pk = format!("\"{}\"", Self::pubkey(&key));
-        self.admin(&["--osh", "accountCreate", "--account", name, "--uid", &uid.to_string(), "--public-key", &pk])
-            .code(0)
-            .json_is(&[("/error_code", "OK".into())]);
+        self.admin(&[
+            "--osh",
+            "accountCreate",
+            "--account",
+            name,
+            "--uid",
+            &uid.to_string(),
+            "--public-key",
+            &pk,
+        ])
+        .code(0)
+        .json_is(&[("/error_code", "OK".into())]);
         key
     }
 
@@ -254,7 +333,10 @@ impl Sandbox {
     /// harness do: by editing its one line (`value` is JSON text).
     #[track_caller]
     pub fn config_set(&self, key: &str, value: &str) {
-        assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()), "bad key {key}");
+        assert!(
+            key.bytes().all(|b| b.is_ascii_alphanumeric()),
+            "bad key {key}"
+        );
         let value = value.replace('\'', "'\\''").replace('/', "\\/");
         self.root_ok(&format!(
             "perl -pi -e 's/^(\"{key}\":\\s*).*?(,?)\\s*$/${{1}}{value}${{2}}\\n/' /etc/bastion/bastion.conf && grep -q '^\"{key}\"' /etc/bastion/bastion.conf"
@@ -274,8 +356,14 @@ impl Sandbox {
         // not somewhere inside another program's message.
         self.syslog()
             .lines()
-            .filter_map(|l| l.split_once('>').and_then(|(_, rest)| rest.get(16..)).and_then(|m| m.strip_prefix("bastion: ")))
-            .map(|m| osh_core::log::parse_line(m).unwrap_or_else(|| panic!("unparsable log line: {m}")))
+            .filter_map(|l| {
+                l.split_once('>')
+                    .and_then(|(_, rest)| rest.get(16..))
+                    .and_then(|m| m.strip_prefix("bastion: "))
+            })
+            .map(|m| {
+                osh_core::log::parse_line(m).unwrap_or_else(|| panic!("unparsable log line: {m}"))
+            })
             .collect()
     }
 }

@@ -19,56 +19,160 @@ fn accounts() {
     };
 
     // Restricted without a grant: 106, command null; granted: runs; revoked: 106 again.
-    bob(&["--osh", "accountList"]).code(106).contains("specifically granted").json_is(&[
-        ("/error_code", json!("KO_RESTRICTED_COMMAND")),
-        ("/command", json!(null)),
+    bob(&["--osh", "accountList"])
+        .code(106)
+        .contains("specifically granted")
+        .json_is(&[
+            ("/error_code", json!("KO_RESTRICTED_COMMAND")),
+            ("/command", json!(null)),
+        ]);
+    sb.admin(&[
+        "--osh",
+        "accountGrantCommand",
+        "--account",
+        "bob",
+        "--command",
+        "accountList",
+    ])
+    .code(0)
+    .json_is(&[
+        ("/command", json!("accountGrantCommand")),
+        ("/error_code", json!("OK")),
     ]);
-    sb.admin(&["--osh", "accountGrantCommand", "--account", "bob", "--command", "accountList"])
-        .code(0)
-        .json_is(&[("/command", json!("accountGrantCommand")), ("/error_code", json!("OK"))]);
-    sb.admin(&["--osh", "accountGrantCommand", "--account", "bob", "--command", "accountList"])
-        .json_is(&[("/error_code", json!("OK_NO_CHANGE"))]);
+    sb.admin(&[
+        "--osh",
+        "accountGrantCommand",
+        "--account",
+        "bob",
+        "--command",
+        "accountList",
+    ])
+    .json_is(&[("/error_code", json!("OK_NO_CHANGE"))]);
     let list = bob(&["--osh", "accountList"]);
-    list.code(0).json_is(&[("/command", json!("accountList")), ("/error_code", json!("OK"))]);
-    assert!(list.json()["value"].get("bob").is_some() && list.json()["value"].get("admin").is_some(), "{list}");
+    list.code(0).json_is(&[
+        ("/command", json!("accountList")),
+        ("/error_code", json!("OK")),
+    ]);
+    assert!(
+        list.json()["value"].get("bob").is_some() && list.json()["value"].get("admin").is_some(),
+        "{list}"
+    );
     sb.admin(&["--osh", "accountInfo", "--account", "bob"])
         .code(0)
-        .json_is(&[("/value/allowed_commands", json!(["accountList"])), ("/value/is_admin", json!(0))]);
+        .json_is(&[
+            ("/value/allowed_commands", json!(["accountList"])),
+            ("/value/is_admin", json!(0)),
+        ]);
     // Only admins hand out the right to hand out rights.
-    sb.admin(&["--osh", "accountGrantCommand", "--account", "bob", "--command", "accountGrantCommand"]).code(0);
-    bob(&["--osh", "accountGrantCommand", "--account", "bob", "--command", "accountRevokeCommand"])
-        .code(100)
-        .json_is(&[("/error_code", json!("ERR_SECURITY_VIOLATION")), ("/command", json!("accountGrantCommand"))]);
+    sb.admin(&[
+        "--osh",
+        "accountGrantCommand",
+        "--account",
+        "bob",
+        "--command",
+        "accountGrantCommand",
+    ])
+    .code(0);
+    bob(&[
+        "--osh",
+        "accountGrantCommand",
+        "--account",
+        "bob",
+        "--command",
+        "accountRevokeCommand",
+    ])
+    .code(100)
+    .json_is(&[
+        ("/error_code", json!("ERR_SECURITY_VIOLATION")),
+        ("/command", json!("accountGrantCommand")),
+    ]);
     // ... and a helper called directly with sudo re-checks the caller itself.
     let direct = sb.root(&format!(
         "su -s /bin/sh bob -c 'sudo -n -u root /opt/osh/bin/helper/osh-accountCreate --account evil --uid-auto --no-key'"
     ));
     assert!(!direct.stdout.contains("\"error_code\":\"OK\""), "{direct}");
-    assert!(sb.root("getent passwd evil").code != 0, "a helper ran for a caller without the grant");
+    assert!(
+        sb.root("getent passwd evil").code != 0,
+        "a helper ran for a caller without the grant"
+    );
     // Not grantable: admin plugins, unknown names, option-looking names.
     for cmd in ["adminMaintenance", "nonexistent", "-y", "../open/help"] {
-        sb.admin(&["--osh", "accountGrantCommand", "--account", "bob", "--command", cmd]).code(100);
+        sb.admin(&[
+            "--osh",
+            "accountGrantCommand",
+            "--account",
+            "bob",
+            "--command",
+            cmd,
+        ])
+        .code(100);
     }
-    sb.admin(&["--osh", "accountRevokeCommand", "--account", "bob", "--command", "accountList"]).code(0);
+    sb.admin(&[
+        "--osh",
+        "accountRevokeCommand",
+        "--account",
+        "bob",
+        "--command",
+        "accountList",
+    ])
+    .code(0);
     bob(&["--osh", "accountList"]).code(106);
 
     // Invalid account names are refused before anything reaches useradd.
-    for bad in ["-rf", "a", "ab\"c", "root", "keyfoo", "x-tty", "a b", "../etc"] {
-        let r = sb.admin(&["--osh", "accountCreate", "--account", &format!("'{bad}'"), "--uid-auto", "--no-key"]);
-        r.code(100).json_is(&[("/error_code", json!("KO_INVALID_ACCOUNT"))]);
+    for bad in [
+        "-rf", "a", "ab\"c", "root", "keyfoo", "x-tty", "a b", "../etc",
+    ] {
+        let r = sb.admin(&[
+            "--osh",
+            "accountCreate",
+            "--account",
+            &format!("'{bad}'"),
+            "--uid-auto",
+            "--no-key",
+        ]);
+        r.code(100)
+            .json_is(&[("/error_code", json!("KO_INVALID_ACCOUNT"))]);
     }
-    sb.admin(&["--osh", "accountCreate", "--account", "bob", "--uid-auto", "--no-key"])
-        .code(100)
-        .json_is(&[("/error_code", json!("KO_ALREADY_EXISTING"))]);
-    sb.admin(&["--osh", "accountCreate", "--account", "carol", "--uid", "12", "--no-key"]).code(100);
+    sb.admin(&[
+        "--osh",
+        "accountCreate",
+        "--account",
+        "bob",
+        "--uid-auto",
+        "--no-key",
+    ])
+    .code(100)
+    .json_is(&[("/error_code", json!("KO_ALREADY_EXISTING"))]);
+    sb.admin(&[
+        "--osh",
+        "accountCreate",
+        "--account",
+        "carol",
+        "--uid",
+        "12",
+        "--no-key",
+    ])
+    .code(100);
     assert!(sb.root("getent passwd carol").code != 0);
 
     // Freeze: the next login is refused with 131 and the reason; unfreeze restores it.
-    sb.admin(&["--osh", "accountFreeze", "--account", "bob", "--reason", "'\"left the company\"'"])
-        .code(0)
-        .json_is(&[("/command", json!("accountFreeze"))]);
-    bob(&["--osh", "info"]).code(131).contains("frozen").contains("left the company").json_is(&[("/error_code", json!("KO_ACCOUNT_FROZEN"))]);
-    sb.admin(&["--osh", "accountUnfreeze", "--account", "bob"]).code(0);
+    sb.admin(&[
+        "--osh",
+        "accountFreeze",
+        "--account",
+        "bob",
+        "--reason",
+        "'\"left the company\"'",
+    ])
+    .code(0)
+    .json_is(&[("/command", json!("accountFreeze"))]);
+    bob(&["--osh", "info"])
+        .code(131)
+        .contains("frozen")
+        .contains("left the company")
+        .json_is(&[("/error_code", json!("KO_ACCOUNT_FROZEN"))]);
+    sb.admin(&["--osh", "accountUnfreeze", "--account", "bob"])
+        .code(0);
     bob(&["--osh", "info"]).code(0);
 
     // Maintenance mode: 118 for accounts, admins pass.
@@ -81,40 +185,81 @@ fn accounts() {
     sb.config_set("accountMaxInactiveDays", "3");
     bob(&["--osh", "info"]).code(0);
     sb.root_ok("touch -d '5 days ago' /home/bob/lastlog");
-    bob(&["--osh", "info"]).code(113).json_is(&[("/error_code", json!("KO_ACCOUNT_EXPIRED"))]);
-    sb.admin(&["--osh", "accountModify", "--account", "bob", "--always-active", "yes"]).code(0);
+    bob(&["--osh", "info"])
+        .code(113)
+        .json_is(&[("/error_code", json!("KO_ACCOUNT_EXPIRED"))]);
+    sb.admin(&[
+        "--osh",
+        "accountModify",
+        "--account",
+        "bob",
+        "--always-active",
+        "yes",
+    ])
+    .code(0);
     bob(&["--osh", "info"]).code(0);
     sb.config_set("accountMaxInactiveDays", "0");
 
     // TTL (121).
     let kt = sb.new_key("ttl", "ed25519");
     let pk = format!("\"{}\"", Sandbox::pubkey(&kt));
-    sb.admin(&["--osh", "accountCreate", "--account", "temp", "--uid-auto", "--ttl", "2", "--public-key", &pk]).code(0);
+    sb.admin(&[
+        "--osh",
+        "accountCreate",
+        "--account",
+        "temp",
+        "--uid-auto",
+        "--ttl",
+        "2",
+        "--public-key",
+        &pk,
+    ])
+    .code(0);
     sb.ssh(&kt, "temp", &["--osh", "info"]).code(0);
     std::thread::sleep(std::time::Duration::from_secs(3));
-    sb.ssh(&kt, "temp", &["--json", "--osh", "info"]).code(121).json_is(&[("/error_code", json!("KO_TTL_EXPIRED"))]);
+    sb.ssh(&kt, "temp", &["--json", "--osh", "info"])
+        .code(121)
+        .json_is(&[("/error_code", json!("KO_TTL_EXPIRED"))]);
 
     // Unknown keys and bad values in the config are warned about in syslog, never on stdout.
     sb.root_ok("sed -i 's/^\"debug\": false/\"debug\": false, \"noSuchOption\": 1/' /etc/bastion/bastion.conf");
     let r = sb.admin(&["--osh", "info"]);
     r.code(0).lacks("noSuchOption");
-    let warns: Vec<_> = sb.events().into_iter().filter(|e| e.0 == "code-warning").collect();
-    assert!(warns.iter().any(|e| osh_tests::field(e, "msg").is_some_and(|m| m.contains("noSuchOption"))), "{warns:?}");
+    let warns: Vec<_> = sb
+        .events()
+        .into_iter()
+        .filter(|e| e.0 == "code-warning")
+        .collect();
+    assert!(
+        warns
+            .iter()
+            .any(|e| osh_tests::field(e, "msg").is_some_and(|m| m.contains("noSuchOption"))),
+        "{warns:?}"
+    );
 
     // A configuration a non-root user could have written is refused: 110.
     sb.root_ok("chmod g+w /etc/bastion/bastion.conf");
-    sb.admin(&["--osh", "info"]).code(110).contains("group-writable");
+    sb.admin(&["--osh", "info"])
+        .code(110)
+        .contains("group-writable");
     sb.root_ok("chmod g-w /etc/bastion/bastion.conf");
     sb.admin(&["--osh", "info"]).code(0);
 
     // A plugin disabled by /etc/bastion/plugin.NAME.conf: 106.
     sb.root_ok("echo '{\"disabled\": true}' > /etc/bastion/plugin.info.conf");
-    sb.admin(&["--osh", "info"]).code(106).json_is(&[("/error_code", json!("KO_PLUGIN_DISABLED"))]);
+    sb.admin(&["--osh", "info"])
+        .code(106)
+        .json_is(&[("/error_code", json!("KO_PLUGIN_DISABLED"))]);
     sb.root_ok("rm /etc/bastion/plugin.info.conf");
 
     // Options osh does not support yet are refused by name, never taken for a host.
-    sb.admin(&["--ssh-as", "bob", "--osh", "info"]).code(111).contains("--ssh-as").json_is(&[("/error_code", json!("KO_UNSUPPORTED_OPTION"))]);
+    sb.admin(&["--ssh-as", "bob", "--osh", "info"])
+        .code(111)
+        .contains("--ssh-as")
+        .json_is(&[("/error_code", json!("KO_UNSUPPORTED_OPTION"))]);
     sb.admin(&["--interactive"]).code(114);
-    sb.admin(&["-p", "99999", "host"]).code(134).json_is(&[("/error_code", json!("KO_INVALID_PORT"))]);
+    sb.admin(&["-p", "99999", "host"])
+        .code(134)
+        .json_is(&[("/error_code", json!("KO_INVALID_PORT"))]);
     sb.admin(&["-t", "-T", "host"]).code(115);
 }

@@ -24,12 +24,33 @@ fn host_unchanged() {
         let sb = Sandbox::start("host");
         let k = sb.create_account("hosttest", 9050);
         sb.ssh(&k, "hosttest", &["--osh", "info"]).code(0);
-        sb.admin(&["--osh", "accountGrantCommand", "--account", "hosttest", "--command", "accountList"]).code(0);
-        sb.admin(&["--osh", "accountDelete", "--account", "hosttest", "--no-confirm"]).code(0);
+        sb.admin(&[
+            "--osh",
+            "accountGrantCommand",
+            "--account",
+            "hosttest",
+            "--command",
+            "accountList",
+        ])
+        .code(0);
+        sb.admin(&[
+            "--osh",
+            "accountDelete",
+            "--account",
+            "hosttest",
+            "--no-confirm",
+        ])
+        .code(0);
         // Inside, the sandbox did change its own copies.
-        assert!(sb.root_ok("cat /etc/sudoers.d/osh").contains("osh-accountCreate"));
+        assert!(
+            sb.root_ok("cat /etc/sudoers.d/osh")
+                .contains("osh-accountCreate")
+        );
     }
     let after = snapshot();
     assert_eq!(before, after, "the host changed");
-    assert!(!std::path::Path::new("/opt/osh").exists(), "/opt/osh leaked to the host");
+    assert!(
+        !std::path::Path::new("/opt/osh").exists(),
+        "/opt/osh leaked to the host"
+    );
 }

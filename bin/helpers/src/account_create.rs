@@ -26,8 +26,14 @@ const SPEC: &[Opt] = &[
 
 fn id_free(id: u32, tty_offset: u32) -> bool {
     unix::user_by_uid(id).is_none()
-        && nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(id)).ok().flatten().is_none()
-        && nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(id.saturating_add(tty_offset))).ok().flatten().is_none()
+        && nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(id))
+            .ok()
+            .flatten()
+            .is_none()
+        && nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(id.saturating_add(tty_offset)))
+            .ok()
+            .flatten()
+            .is_none()
 }
 
 /// The helper's logic.
@@ -35,27 +41,44 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     caller.require("accountCreate")?;
     let p = crate::options(SPEC, args)?;
     let cfg = &caller.config;
-    let name = p.str("account").ok_or_else(|| Reply::missing("Missing --account"))?.to_owned();
+    let name = p
+        .str("account")
+        .ok_or_else(|| Reply::missing("Missing --account"))?
+        .to_owned();
     account::validate_name(&name)?;
-    if unix::user(&name).is_some() || unix::group(&name).is_some() || unix::group(&format!("{name}-tty")).is_some() {
-        return Err(Reply::new("KO_ALREADY_EXISTING", format!("Account '{name}' already exists")));
+    if unix::user(&name).is_some()
+        || unix::group(&name).is_some()
+        || unix::group(&format!("{name}-tty")).is_some()
+    {
+        return Err(Reply::new(
+            "KO_ALREADY_EXISTING",
+            format!("Account '{name}' already exists"),
+        ));
     }
     let key = match p.str("public-key") {
         Some(line) => Some(keys::ingress_policy(line, cfg)?),
         None => None,
     };
     let (min, max) = (cfg.accountUidMin, cfg.accountUidMax);
-    let offset = u32::try_from(cfg.ttyrecGroupIdOffset).map_err(|_| Reply::internal("bad ttyrecGroupIdOffset"))?;
+    let offset = u32::try_from(cfg.ttyrecGroupIdOffset)
+        .map_err(|_| Reply::internal("bad ttyrecGroupIdOffset"))?;
     let _lock = sys::passwd_lock()?;
     let uid = match (p.int("uid"), p.flag("uid-auto")) {
-        (Some(_), true) | (None, false) => return Err(Reply::invalid("Specify exactly one of --uid or --uid-auto")),
+        (Some(_), true) | (None, false) => {
+            return Err(Reply::invalid("Specify exactly one of --uid or --uid-auto"));
+        }
         (Some(u), false) => {
             if !(min..=max).contains(&u) {
-                return Err(Reply::invalid(format!("The uid must be between {min} and {max}")));
+                return Err(Reply::invalid(format!(
+                    "The uid must be between {min} and {max}"
+                )));
             }
             let u = u32::try_from(u).map_err(|_| Reply::invalid("Bad uid"))?;
             if !id_free(u, offset) {
-                return Err(Reply::new("KO_UID_IN_USE", format!("The uid/gid {u} (or its -tty gid) is already taken")));
+                return Err(Reply::new(
+                    "KO_UID_IN_USE",
+                    format!("The uid/gid {u} (or its -tty gid) is already taken"),
+                ));
             }
             u
         }
@@ -63,7 +86,12 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
             .rev()
             .filter_map(|u| u32::try_from(u).ok())
             .find(|u| id_free(*u, offset))
-            .ok_or_else(|| Reply::new("ERR_NO_FREE_UID", "No free uid left in the configured range"))?,
+            .ok_or_else(|| {
+                Reply::new(
+                    "ERR_NO_FREE_UID",
+                    "No free uid left in the configured range",
+                )
+            })?,
     };
     let home = paths::home(&name);
     let created = create(caller, &name, uid, offset, &home, key.as_ref(), &p);
@@ -80,14 +108,23 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         .field("action", "create")
         .field("account", &name)
         .field("account_uid", uid.to_string())
-        .field("public_key", key.as_ref().map(|k| k.line.clone()).unwrap_or_default())
-        .field("always_active", if p.flag("always-active") { "1" } else { "0" })
+        .field(
+            "public_key",
+            key.as_ref().map(|k| k.line.clone()).unwrap_or_default(),
+        )
+        .field(
+            "always_active",
+            if p.flag("always-active") { "1" } else { "0" },
+        )
         .field("uid_auto", if p.flag("uid-auto") { "1" } else { "0" })
         .field("osh_only", if p.flag("osh-only") { "1" } else { "0" })
         .field("immutable_key", "0")
         .field("comment", p.str("comment").unwrap_or(""));
     crate::log(cfg, ev);
-    Ok(Reply::new("OK", format!("Account {name} successfully created")))
+    Ok(Reply::new(
+        "OK",
+        format!("Account {name} successfully created"),
+    ))
 }
 
 fn create(
@@ -102,12 +139,35 @@ fn create(
     let cfg = &caller.config;
     let id = uid.to_string();
     let shell = paths::shell();
-    let shell = shell.to_str().ok_or_else(|| Reply::internal("bad shell path"))?;
+    let shell = shell
+        .to_str()
+        .ok_or_else(|| Reply::internal("bad shell path"))?;
     sys::run("groupadd", &["-g", &id, name])?;
     // '*' rather than a locked '!' password: sshd refuses key logins to locked
     // accounts when PAM is off, and nobody can log in with '*' by password.
-    sys::run("useradd", &["-u", &id, "-g", name, "-G", BASTION_USERS, "-d", &home.to_string_lossy(), "-M", "-s", shell, "-p", "*", name])?;
-    sys::run("groupadd", &["-g", &(uid + offset).to_string(), &format!("{name}-tty")])?;
+    sys::run(
+        "useradd",
+        &[
+            "-u",
+            &id,
+            "-g",
+            name,
+            "-G",
+            BASTION_USERS,
+            "-d",
+            &home.to_string_lossy(),
+            "-M",
+            "-s",
+            shell,
+            "-p",
+            "*",
+            name,
+        ],
+    )?;
+    sys::run(
+        "groupadd",
+        &["-g", &(uid + offset).to_string(), &format!("{name}-tty")],
+    )?;
     for g in &cfg.accountCreateSupplementaryGroups {
         if unix::group(g).is_some() {
             sys::run("gpasswd", &["-a", name, g])?;
@@ -120,7 +180,13 @@ fn create(
     let ssh = home.join(".ssh");
     make_dir(&ssh, uid, uid, 0o750)?;
     let line = key.map(|k| format!("{}\n", k.line)).unwrap_or_default();
-    write_file(&ssh.join("authorized_keys2"), line.as_bytes(), uid, uid, 0o640)?;
+    write_file(
+        &ssh.join("authorized_keys2"),
+        line.as_bytes(),
+        uid,
+        uid,
+        0o640,
+    )?;
     make_dir(&home.join("ttyrec"), uid, uid, 0o700)?;
     let now = sys::epoch();
     let info = json!({
@@ -131,28 +197,64 @@ fn create(
         "uid_auto": p.flag("uid-auto"),
         "comment": p.str("comment"),
     });
-    write_file(&home.join("config.creation_info"), info.to_string().as_bytes(), uid, uid, 0o640)?;
-    write_file(&home.join("config.creation_timestamp"), now.to_string().as_bytes(), uid, uid, 0o640)?;
+    write_file(
+        &home.join("config.creation_info"),
+        info.to_string().as_bytes(),
+        uid,
+        uid,
+        0o640,
+    )?;
+    write_file(
+        &home.join("config.creation_timestamp"),
+        now.to_string().as_bytes(),
+        uid,
+        uid,
+        0o640,
+    )?;
     if let Some(ttl) = p.int("ttl") {
         if ttl <= 0 {
             return Err(Reply::invalid("--ttl must be a positive number of seconds"));
         }
-        write_file(&home.join("config.account_ttl"), ttl.to_string().as_bytes(), uid, uid, 0o640)?;
+        write_file(
+            &home.join("config.account_ttl"),
+            ttl.to_string().as_bytes(),
+            uid,
+            uid,
+            0o640,
+        )?;
     }
     if p.flag("osh-only") {
         write_file(&home.join("config.osh_only"), b"yes", uid, uid, 0o640)?;
     }
     let private = keys::generate_egress(&ssh, name, cfg, now)?;
     own(&private, uid, uid, 0o400)?;
-    own(&private.with_file_name(format!("{}.pub", private.file_name().map(|f| f.to_string_lossy()).unwrap_or_default())), uid, uid, 0o444)?;
+    own(
+        &private.with_file_name(format!(
+            "{}.pub",
+            private
+                .file_name()
+                .map(|f| f.to_string_lossy())
+                .unwrap_or_default()
+        )),
+        uid,
+        uid,
+        0o444,
+    )?;
 
-    let ak = unix::user("allowkeeper").ok_or_else(|| Reply::internal("the allowkeeper user is missing, run the installer"))?;
+    let ak = unix::user("allowkeeper")
+        .ok_or_else(|| Reply::internal("the allowkeeper user is missing, run the installer"))?;
     let (akuid, akgid) = (ak.uid.as_raw(), ak.gid.as_raw());
     let adir = paths::allowkeeper_dir(name);
     make_dir(&adir, akuid, akgid, 0o755)?;
     write_file(&adir.join("allowed.private"), b"", akuid, akgid, 0o644)?;
     if p.flag("always-active") {
-        write_file(&adir.join("config.always_active"), b"yes", akuid, akgid, 0o644)?;
+        write_file(
+            &adir.join("config.always_active"),
+            b"yes",
+            akuid,
+            akgid,
+            0o644,
+        )?;
     }
     Ok(())
 }

@@ -21,13 +21,20 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     let p = crate::options(SPEC, args)?;
     let acct = crate::existing_account(&p)?;
     if acct.name == caller.name {
-        return Err(Reply::new("KO_CANNOT_DELETE_SELF", "You can't delete your own account"));
+        return Err(Reply::new(
+            "KO_CANNOT_DELETE_SELF",
+            "You can't delete your own account",
+        ));
     }
     let _lock = sys::passwd_lock()?;
     make_dir(&PathBuf::from("/home/oldkeeper"), 0, 0, 0o700)?;
     make_dir(&PathBuf::from(paths::OLDKEEPER_ACCOUNTS), 0, 0, 0o700)?;
     let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
-    let archive = PathBuf::from(paths::OLDKEEPER_ACCOUNTS).join(format!("{}.{stamp}.{}", acct.name, osh_core::logging::uniqid()));
+    let archive = PathBuf::from(paths::OLDKEEPER_ACCOUNTS).join(format!(
+        "{}.{stamp}.{}",
+        acct.name,
+        osh_core::logging::uniqid()
+    ));
     make_dir(&archive, 0, 0, 0o700)?;
     if acct.home.exists() {
         std::fs::rename(&acct.home, archive.join("home"))?;
@@ -58,6 +65,13 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
             .field("tty_group", &tty)
             .field("archive", archive.to_string_lossy()),
     );
-    Ok(Reply::new("OK", format!("Account {} deleted, its home is archived in {}", acct.name, archive.display()))
-        .with_value(json!({"account": acct.name, "archive": archive})))
+    Ok(Reply::new(
+        "OK",
+        format!(
+            "Account {} deleted, its home is archived in {}",
+            acct.name,
+            archive.display()
+        ),
+    )
+    .with_value(json!({"account": acct.name, "archive": archive})))
 }

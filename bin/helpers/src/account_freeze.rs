@@ -9,7 +9,11 @@ use osh_core::{Reply, Result, json};
 
 use crate::sys::{self, write_file};
 
-const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("action", Kind::Str), opt("reason", Kind::Str)];
+const SPEC: &[Opt] = &[
+    opt("account", Kind::Str),
+    opt("action", Kind::Str),
+    opt("reason", Kind::Str),
+];
 
 /// The helper's logic.
 pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
@@ -19,22 +23,41 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         Some("unfreeze") => false,
         _ => return Err(Reply::invalid("--action must be freeze or unfreeze")),
     };
-    caller.require(if freeze { "accountFreeze" } else { "accountUnfreeze" })?;
+    caller.require(if freeze {
+        "accountFreeze"
+    } else {
+        "accountUnfreeze"
+    })?;
     let acct = crate::existing_account(&p)?;
     let file = acct.public_config("frozen");
     if freeze {
         if acct.name == caller.name {
-            return Err(Reply::new("KO_CANNOT_FREEZE_SELF", "You can't freeze your own account"));
+            return Err(Reply::new(
+                "KO_CANNOT_FREEZE_SELF",
+                "You can't freeze your own account",
+            ));
         }
         if file.exists() {
-            return Ok(Reply::new("OK_NO_CHANGE", format!("Account {} was already frozen", acct.name)));
+            return Ok(Reply::new(
+                "OK_NO_CHANGE",
+                format!("Account {} was already frozen", acct.name),
+            ));
         }
         let info = json!({"reason": p.str("reason"), "by": caller.name, "timestamp": sys::epoch()});
         let me = nix::unistd::geteuid().as_raw();
-        write_file(&file, info.to_string().as_bytes(), me, nix::unistd::getegid().as_raw(), 0o644)?;
+        write_file(
+            &file,
+            info.to_string().as_bytes(),
+            me,
+            nix::unistd::getegid().as_raw(),
+            0o644,
+        )?;
     } else {
         if !file.exists() {
-            return Ok(Reply::new("OK_NO_CHANGE", format!("Account {} was not frozen", acct.name)));
+            return Ok(Reply::new(
+                "OK_NO_CHANGE",
+                format!("Account {} was not frozen", acct.name),
+            ));
         }
         std::fs::remove_file(&file)?;
     }
@@ -46,5 +69,8 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
             .field("comment", p.str("reason").unwrap_or("")),
     );
     let verb = if freeze { "frozen" } else { "unfrozen" };
-    Ok(Reply::new("OK", format!("Account {} is now {verb}", acct.name)).with_value(json!({"account": acct.name, "frozen": freeze})))
+    Ok(
+        Reply::new("OK", format!("Account {} is now {verb}", acct.name))
+            .with_value(json!({"account": acct.name, "frozen": freeze})),
+    )
 }

@@ -8,12 +8,18 @@ use osh_core::{Reply, Result, json, paths, unix};
 
 use crate::sys;
 
-const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("command", Kind::Str), opt("action", Kind::Str)];
+const SPEC: &[Opt] = &[
+    opt("account", Kind::Str),
+    opt("command", Kind::Str),
+    opt("action", Kind::Str),
+];
 
 /// Whether `cmd` can be granted: an installed restricted plugin, or `auditor`.
 fn grantable(cmd: &str) -> bool {
     cmd == "auditor"
-        || (cmd.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        || (cmd
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             && !cmd.is_empty()
             && paths::plugin_dir().join("restricted").join(cmd).is_file())
 }
@@ -26,38 +32,76 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         Some("revoke") => false,
         _ => return Err(Reply::invalid("--action must be grant or revoke")),
     };
-    caller.require(if grant { "accountGrantCommand" } else { "accountRevokeCommand" })?;
+    caller.require(if grant {
+        "accountGrantCommand"
+    } else {
+        "accountRevokeCommand"
+    })?;
     let acct = crate::existing_account(&p)?;
-    let cmd = p.str("command").ok_or_else(|| Reply::missing("Missing --command"))?;
+    let cmd = p
+        .str("command")
+        .ok_or_else(|| Reply::missing("Missing --command"))?;
     if !grantable(cmd) {
-        return Err(Reply::invalid(format!("'{}' is not a restricted command that can be granted", osh_core::ui::clean(cmd))));
+        return Err(Reply::invalid(format!(
+            "'{}' is not a restricted command that can be granted",
+            osh_core::ui::clean(cmd)
+        )));
     }
     // Handing out the power to hand out powers is for admins only.
     if (cmd == "accountGrantCommand" || cmd == "accountRevokeCommand") && !caller.is_admin() {
-        return Err(Reply::new("ERR_SECURITY_VIOLATION", format!("Only an admin can grant or revoke {cmd}")));
+        return Err(Reply::new(
+            "ERR_SECURITY_VIOLATION",
+            format!("Only an admin can grant or revoke {cmd}"),
+        ));
     }
-    let group = if cmd == "auditor" { osh_core::account::OSH_AUDITOR.to_owned() } else { format!("osh-{cmd}") };
+    let group = if cmd == "auditor" {
+        osh_core::account::OSH_AUDITOR.to_owned()
+    } else {
+        format!("osh-{cmd}")
+    };
     if unix::group(&group).is_none() {
-        return Err(Reply::internal(format!("The group {group} is missing, run the installer")));
+        return Err(Reply::internal(format!(
+            "The group {group} is missing, run the installer"
+        )));
     }
     let member = Memberships::of(&acct.name).contains(&group);
     if member == grant {
         let state = if grant { "already has" } else { "doesn't have" };
-        return Ok(Reply::new("OK_NO_CHANGE", format!("Account {} {state} the right to use {cmd}", acct.name)));
+        return Ok(Reply::new(
+            "OK_NO_CHANGE",
+            format!("Account {} {state} the right to use {cmd}", acct.name),
+        ));
     }
-    sys::run("gpasswd", &[if grant { "-a" } else { "-d" }, &acct.name, &group])?;
+    sys::run(
+        "gpasswd",
+        &[if grant { "-a" } else { "-d" }, &acct.name, &group],
+    )?;
     crate::log(
         &caller.config,
         crate::event("security")
-            .field("type", if grant { "grant-command" } else { "revoke-command" })
+            .field(
+                "type",
+                if grant {
+                    "grant-command"
+                } else {
+                    "revoke-command"
+                },
+            )
             .field("account", &acct.name)
             .field("command", cmd)
             .field("by", &caller.name),
     );
     let msg = if grant {
-        format!("Successfully granted use of restricted command {cmd} to {}", acct.name)
+        format!(
+            "Successfully granted use of restricted command {cmd} to {}",
+            acct.name
+        )
     } else {
-        format!("Successfully revoked use of restricted command {cmd} from {}", acct.name)
+        format!(
+            "Successfully revoked use of restricted command {cmd} from {}",
+            acct.name
+        )
     };
-    Ok(Reply::new("OK", msg).with_value(json!({"account": acct.name, "command": cmd, "action": p.str("action")})))
+    Ok(Reply::new("OK", msg)
+        .with_value(json!({"account": acct.name, "command": cmd, "action": p.str("action")})))
 }

@@ -11,13 +11,20 @@ use osh_core::{Reply, Result, unix};
 
 use crate::sys::{self, write_file};
 
-const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("option", Kind::Str), opt("value", Kind::Str)];
+const SPEC: &[Opt] = &[
+    opt("account", Kind::Str),
+    opt("option", Kind::Str),
+    opt("value", Kind::Str),
+];
 
 fn yes_no(v: &str) -> Result<bool> {
     match v {
         "yes" => Ok(true),
         "no" => Ok(false),
-        _ => Err(Reply::invalid(format!("Expected yes or no, got '{}'", osh_core::ui::clean(v)))),
+        _ => Err(Reply::invalid(format!(
+            "Expected yes or no, got '{}'",
+            osh_core::ui::clean(v)
+        ))),
     }
 }
 
@@ -26,7 +33,14 @@ fn no_change() -> Reply {
 }
 
 /// Write or remove a flag file; `OK_NO_CHANGE` if it already was so.
-fn flag_file(path: &std::path::Path, on: bool, content: &[u8], uid: u32, gid: u32, mode: u32) -> Result<Reply> {
+fn flag_file(
+    path: &std::path::Path,
+    on: bool,
+    content: &[u8],
+    uid: u32,
+    gid: u32,
+    mode: u32,
+) -> Result<Reply> {
     let current = std::fs::read(path).ok();
     if on {
         if current.as_deref() == Some(content) {
@@ -44,12 +58,17 @@ fn flag_file(path: &std::path::Path, on: bool, content: &[u8], uid: u32, gid: u3
 
 fn group_flag(acct: &Account, group: &str, on: bool) -> Result<Reply> {
     if unix::group(group).is_none() {
-        return Err(Reply::internal(format!("The group {group} is missing, run the installer")));
+        return Err(Reply::internal(format!(
+            "The group {group} is missing, run the installer"
+        )));
     }
     if Memberships::of(&acct.name).contains(group) == on {
         return Ok(no_change());
     }
-    sys::run("gpasswd", &[if on { "-a" } else { "-d" }, &acct.name, group])?;
+    sys::run(
+        "gpasswd",
+        &[if on { "-a" } else { "-d" }, &acct.name, group],
+    )?;
     Ok(Reply::new("OK", "Done"))
 }
 
@@ -57,14 +76,22 @@ fn ssh_config(acct: &Account, mode: &str) -> Result<Reply> {
     let items: &[(&str, &str)] = match mode {
         "default" => &[],
         "yes" | "no" | "ask" | "accept-new" => &[("StrictHostKeyChecking", mode)],
-        "bypass" => &[("StrictHostKeyChecking", "no"), ("UserKnownHostsFile", "/dev/null")],
-        _ => return Err(Reply::invalid("Expected one of yes, no, ask, accept-new, bypass, default")),
+        "bypass" => &[
+            ("StrictHostKeyChecking", "no"),
+            ("UserKnownHostsFile", "/dev/null"),
+        ],
+        _ => {
+            return Err(Reply::invalid(
+                "Expected one of yes, no, ask, accept-new, bypass, default",
+            ));
+        }
     };
     let path = acct.home.join(".ssh/config");
     if items.is_empty() {
         return flag_file(&path, false, b"", acct.uid, acct.gid, 0o640);
     }
-    let mut text = String::from("# Managed by osh accountModify --egress-strict-host-key-checking\n");
+    let mut text =
+        String::from("# Managed by osh accountModify --egress-strict-host-key-checking\n");
     for (k, v) in items {
         text.push_str(&format!("{k} {v}\n"));
     }
@@ -76,26 +103,68 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     caller.require("accountModify")?;
     let p = crate::options(SPEC, args)?;
     let acct = crate::existing_account(&p)?;
-    let option = p.str("option").ok_or_else(|| Reply::missing("Missing --option"))?;
-    let value = p.str("value").ok_or_else(|| Reply::missing("Missing --value"))?;
-    let ak = unix::user("allowkeeper").ok_or_else(|| Reply::internal("the allowkeeper user is missing"))?;
+    let option = p
+        .str("option")
+        .ok_or_else(|| Reply::missing("Missing --option"))?;
+    let value = p
+        .str("value")
+        .ok_or_else(|| Reply::missing("Missing --value"))?;
+    let ak = unix::user("allowkeeper")
+        .ok_or_else(|| Reply::internal("the allowkeeper user is missing"))?;
     let (akuid, akgid) = (ak.uid.as_raw(), ak.gid.as_raw());
     let r = match option {
-        "always-active" => flag_file(&acct.public_config("always_active"), yes_no(value)?, b"yes", akuid, akgid, 0o644)?,
-        "idle-ignore" => flag_file(&acct.public_config("idle_ignore"), yes_no(value)?, b"yes", akuid, akgid, 0o644)?,
-        "osh-only" => flag_file(&acct.private_config("osh_only"), yes_no(value)?, b"yes", acct.uid, acct.gid, 0o640)?,
+        "always-active" => flag_file(
+            &acct.public_config("always_active"),
+            yes_no(value)?,
+            b"yes",
+            akuid,
+            akgid,
+            0o644,
+        )?,
+        "idle-ignore" => flag_file(
+            &acct.public_config("idle_ignore"),
+            yes_no(value)?,
+            b"yes",
+            akuid,
+            akgid,
+            0o644,
+        )?,
+        "osh-only" => flag_file(
+            &acct.private_config("osh_only"),
+            yes_no(value)?,
+            b"yes",
+            acct.uid,
+            acct.gid,
+            0o640,
+        )?,
         "max-inactive-days" => {
-            let days: i64 = value.parse().map_err(|_| Reply::invalid("Expected a number of days, or -1 for the default"))?;
+            let days: i64 = value
+                .parse()
+                .map_err(|_| Reply::invalid("Expected a number of days, or -1 for the default"))?;
             if !(-1..=365 * 5).contains(&days) {
-                return Err(Reply::invalid("Expected a number of days between 0 and 1825, or -1 for the default"));
+                return Err(Reply::invalid(
+                    "Expected a number of days between 0 and 1825, or -1 for the default",
+                ));
             }
             let content = days.to_string();
-            flag_file(&acct.public_config("max_inactive_days"), days >= 0, content.as_bytes(), akuid, akgid, 0o644)?
+            flag_file(
+                &acct.public_config("max_inactive_days"),
+                days >= 0,
+                content.as_bytes(),
+                akuid,
+                akgid,
+                0o644,
+            )?
         }
         "pam-auth-bypass" => group_flag(&acct, "bastion-nopam", yes_no(value)?)?,
         "pubkey-auth-optional" => group_flag(&acct, "osh-pubkey-auth-optional", yes_no(value)?)?,
         "egress-strict-host-key-checking" => ssh_config(&acct, value)?,
-        other => return Err(Reply::invalid(format!("Unknown or unsupported option '{}'", osh_core::ui::clean(other)))),
+        other => {
+            return Err(Reply::invalid(format!(
+                "Unknown or unsupported option '{}'",
+                osh_core::ui::clean(other)
+            )));
+        }
     };
     if r.code == "OK" {
         crate::log(

@@ -26,7 +26,11 @@ fn ssh_config(acct: &Account) -> Value {
         return json!({"type": "default", "items": {}});
     };
     let mut items = Map::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         if let Some((k, v)) = line.split_once(char::is_whitespace) {
             items.insert(k.to_ascii_lowercase(), json!(v.trim()));
         }
@@ -56,7 +60,9 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
             caller.require("accountListIngressKeys")?;
             let acct = crate::existing_account(&p)?;
             let k = keys::read_authorized(&acct.home.join(paths::AUTHORIZED_KEYS));
-            Ok(Reply::ok(json!({"account": acct.name, "keys": keys::keys_value(&k)})))
+            Ok(Reply::ok(
+                json!({"account": acct.name, "keys": keys::keys_value(&k)}),
+            ))
         }
         Some("info") => {
             caller.require("accountInfo")?;
@@ -64,7 +70,9 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         }
         Some("list") => {
             caller.require("accountList")?;
-            let members = unix::group(BASTION_USERS).map(|g| g.mem).unwrap_or_default();
+            let members = unix::group(BASTION_USERS)
+                .map(|g| g.mem)
+                .unwrap_or_default();
             let mut out = Map::new();
             for name in members {
                 if let Some(a) = Account::lookup(&name) {

@@ -33,11 +33,21 @@ pub(crate) fn options(spec: &[Opt], args: &[String]) -> Result<Parsed> {
 
 /// The `--account` argument: a valid name of an existing bastion account.
 pub(crate) fn existing_account(p: &Parsed) -> Result<Account> {
-    let name = p.str("account").ok_or_else(|| Reply::missing("Missing --account"))?;
+    let name = p
+        .str("account")
+        .ok_or_else(|| Reply::missing("Missing --account"))?;
     account::validate_name(name)?;
-    let a = Account::lookup(name).ok_or_else(|| Reply::new("KO_INVALID_ACCOUNT", format!("Account '{name}' doesn't exist")))?;
+    let a = Account::lookup(name).ok_or_else(|| {
+        Reply::new(
+            "KO_INVALID_ACCOUNT",
+            format!("Account '{name}' doesn't exist"),
+        )
+    })?;
     if !a.is_bastion_account(&Memberships::of(name)) {
-        return Err(Reply::new("KO_INVALID_ACCOUNT", format!("'{name}' is not a bastion account")));
+        return Err(Reply::new(
+            "KO_INVALID_ACCOUNT",
+            format!("'{name}' is not a bastion account"),
+        ));
     }
     Ok(a)
 }

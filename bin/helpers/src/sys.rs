@@ -22,7 +22,11 @@ pub fn run(program: &str, args: &[&str]) -> Result<()> {
     } else {
         Err(Reply::new(
             "ERR_SYSTEM_COMMAND",
-            format!("{program} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim()),
+            format!(
+                "{program} failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
         ))
     }
 }
@@ -30,8 +34,13 @@ pub fn run(program: &str, args: &[&str]) -> Result<()> {
 /// Write `content` to `path` atomically (temp file + rename in the same directory),
 /// with the given owner and mode set before the file becomes visible.
 pub fn write_file(path: &Path, content: &[u8], uid: u32, gid: u32, mode: u32) -> Result<()> {
-    let dir = path.parent().ok_or_else(|| Reply::internal("path without a directory"))?;
-    let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| Reply::internal("bad file name"))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| Reply::internal("path without a directory"))?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Reply::internal("bad file name"))?;
     let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
     let result = (|| -> Result<()> {
         let mut f = File::create(&tmp)?;
@@ -72,14 +81,21 @@ pub fn own(path: &Path, uid: u32, gid: u32, mode: u32) -> Result<()> {
 pub fn passwd_lock() -> Result<Flock<File>> {
     let dir = Path::new("/run/lock");
     std::fs::create_dir_all(dir)?;
-    let f = File::options().create(true).truncate(false).write(true).open(dir.join("osh.passwd.lock"))?;
+    let f = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("osh.passwd.lock"))?;
     Flock::lock(f, FlockArg::LockExclusive).map_err(|(_, e)| Reply::from(e))
 }
 
 /// Seconds since the epoch.
 #[must_use]
 pub fn epoch() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in local time.

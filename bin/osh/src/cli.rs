@@ -45,9 +45,24 @@ pub const SPEC: &[Opt] = &[
 /// Options osh recognises but does not implement yet: asking for one is an
 /// error that says so, never a silent no-op and never a host name.
 pub const NOT_YET: &[&str] = &[
-    "verbose", "telnet", "password", "self-password", "timeout", "bind", "netconf", "wait", "forward-agent",
-    "ssh-as", "use-key", "kbd-interactive", "proactive-mfa", "fallback-password-delay", "generate-mfa-token",
-    "mfa-token", "term-passthrough", "J",
+    "verbose",
+    "telnet",
+    "password",
+    "self-password",
+    "timeout",
+    "bind",
+    "netconf",
+    "wait",
+    "forward-agent",
+    "ssh-as",
+    "use-key",
+    "kbd-interactive",
+    "proactive-mfa",
+    "fallback-password-delay",
+    "generate-mfa-token",
+    "mfa-token",
+    "term-passthrough",
+    "J",
 ];
 
 /// What the user asked for.
@@ -85,7 +100,11 @@ impl Request {
     /// The first option given that is not implemented yet.
     #[must_use]
     pub fn unsupported(&self) -> Option<&'static str> {
-        self.opts.values.iter().map(|(n, _)| *n).find(|n| NOT_YET.contains(n))
+        self.opts
+            .values
+            .iter()
+            .map(|(n, _)| *n)
+            .find(|n| NOT_YET.contains(n))
     }
 }
 
@@ -150,11 +169,20 @@ mod tests {
     #[test]
     fn hosts() {
         let r = parse("root@127.0.0.1 -- uname -a");
-        assert_eq!((r.user.as_deref(), r.host.as_deref()), (Some("root"), Some("127.0.0.1")));
+        assert_eq!(
+            (r.user.as_deref(), r.host.as_deref()),
+            (Some("root"), Some("127.0.0.1"))
+        );
         assert_eq!(r.rest, ["uname", "-a"]);
         assert!(r.had_delimiter);
-        assert_eq!(parse("--host -F/etc/passwd").host.as_deref(), Some("-F/etc/passwd"));
-        assert_eq!(parse("-oProxyCommand=x").host.as_deref(), Some("-oProxyCommand=x"));
+        assert_eq!(
+            parse("--host -F/etc/passwd").host.as_deref(),
+            Some("-F/etc/passwd")
+        );
+        assert_eq!(
+            parse("-oProxyCommand=x").host.as_deref(),
+            Some("-oProxyCommand=x")
+        );
         assert_eq!(parse("a@b@c").user.as_deref(), Some("a@b"));
         assert_eq!(parse("--json").host, None);
         assert_eq!(parse("-l u h").user.as_deref(), Some("u"));

@@ -51,7 +51,15 @@ impl Peer {
         };
         let name = |ip: &str| {
             let parsed: Option<IpAddr> = ip.parse().ok();
-            parsed.and_then(|a| if dns_level >= 2 { sys::reverse_dns(a) } else { None }).unwrap_or_else(|| ip.to_owned())
+            parsed
+                .and_then(|a| {
+                    if dns_level >= 2 {
+                        sys::reverse_dns(a)
+                    } else {
+                        None
+                    }
+                })
+                .unwrap_or_else(|| ip.to_owned())
         };
         p.host_from = name(&p.ip_from);
         p.host_bastion = name(&p.ip_bastion);
@@ -72,7 +80,14 @@ struct Shell {
 
 impl Shell {
     /// The `open` event's fields, in The Bastion's order.
-    fn access_event(&self, cmdtype: &str, allowed: Option<bool>, plugin: &str, comment: &str, params: &str) -> Event {
+    fn access_event(
+        &self,
+        cmdtype: &str,
+        allowed: Option<bool>,
+        plugin: &str,
+        comment: &str,
+        params: &str,
+    ) -> Event {
         let allowed = match allowed {
             Some(true) => "true",
             Some(false) => "false",
@@ -109,7 +124,10 @@ impl Shell {
         e.push("sysret", sysret.to_string());
         e.push("signal", signal.map(Signal::as_str).unwrap_or_default());
         e.push("comment_close", comment_close);
-        e.push("duration", format!("{:.3}", self.started.elapsed().as_secs_f64()));
+        e.push(
+            "duration",
+            format!("{:.3}", self.started.elapsed().as_secs_f64()),
+        );
         e.push("accountsql_close", "no");
         self.logger.log(&e);
     }
@@ -127,8 +145,16 @@ fn say_error(json: JsonMode, exit: Exit, comment: &str, msg: &str) -> u8 {
     if exit != Exit::Ok && !msg.is_empty() {
         ui::crit(msg);
     }
-    let code = if exit == Exit::Ok { "OK".to_owned() } else { format!("KO_{}", comment.to_ascii_uppercase()) };
-    let code = if osh_core::reply::is_valid_code(&code) { code } else { "KO".to_owned() };
+    let code = if exit == Exit::Ok {
+        "OK".to_owned()
+    } else {
+        format!("KO_{}", comment.to_ascii_uppercase())
+    };
+    let code = if osh_core::reply::is_valid_code(&code) {
+        code
+    } else {
+        "KO".to_owned()
+    };
     if let Some(text) = envelope::render(json, None, &Reply::new(&code, msg)) {
         print!("{text}");
     }
@@ -178,10 +204,18 @@ fn plugin_disabled(name: &str) -> bool {
     if !path.exists() {
         return false;
     }
-    match config::check_secure(&path).ok().and_then(|()| std::fs::read_to_string(&path).ok()) {
-        Some(text) => config::parse_text(&text).ok().and_then(|m| m.get("disabled").cloned()).is_some_and(|v| {
-            v.as_bool() == Some(true) || v.as_i64() == Some(1) || v.as_str().is_some_and(|s| s == "true" || s == "1")
-        }),
+    match config::check_secure(&path)
+        .ok()
+        .and_then(|()| std::fs::read_to_string(&path).ok())
+    {
+        Some(text) => config::parse_text(&text)
+            .ok()
+            .and_then(|m| m.get("disabled").cloned())
+            .is_some_and(|v| {
+                v.as_bool() == Some(true)
+                    || v.as_i64() == Some(1)
+                    || v.as_str().is_some_and(|s| s == "true" || s == "1")
+            }),
         // An admin file we cannot trust: fail closed.
         None => true,
     }
@@ -196,7 +230,12 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
     cmd.arg(req.user.as_deref().unwrap_or(""))
         .arg("")
         .arg(req.host.as_deref().unwrap_or(""))
-        .arg(req.opts.int("port").map(|p| p.to_string()).unwrap_or_default())
+        .arg(
+            req.opts
+                .int("port")
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+        )
         .args(&req.rest)
         .env("PLUGIN_NAME", name)
         .env("UNIQID", &sh.uniqid)
@@ -207,7 +246,11 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
     if sh.json != JsonMode::Off || req.opts.flag("quiet") {
         cmd.env("ANSI_COLORS_DISABLED", "1");
     }
-    for (flag, var) in [("quiet", "PLUGIN_QUIET"), ("help", "PLUGIN_HELP"), ("debug", "PLUGIN_DEBUG")] {
+    for (flag, var) in [
+        ("quiet", "PLUGIN_QUIET"),
+        ("help", "PLUGIN_HELP"),
+        ("debug", "PLUGIN_DEBUG"),
+    ] {
         if req.opts.flag(flag) {
             cmd.env(var, "1");
         }
@@ -216,7 +259,12 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
         Ok(c) => c,
         Err(e) => {
             sh.close(&open, -1, None, "exec_failed");
-            return say_error(sh.json, Exit::ExecFailed, "exec_failed", &format!("Couldn't run {name}: {e}"));
+            return say_error(
+                sh.json,
+                Exit::ExecFailed,
+                "exec_failed",
+                &format!("Couldn't run {name}: {e}"),
+            );
         }
     };
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
@@ -233,8 +281,17 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
             }
             Ok(WaitStatus::Signaled(_, sig, _)) => {
                 let ours = sys::caught();
-                sh.close(&open, 128 + sig as i32, Some(ours.unwrap_or(sig)), if ours.is_some() { "got_signal" } else { "" });
-                return if ours.is_some() { Exit::GotSignal.code() } else { 128u8.saturating_add(sig as u8) };
+                sh.close(
+                    &open,
+                    128 + sig as i32,
+                    Some(ours.unwrap_or(sig)),
+                    if ours.is_some() { "got_signal" } else { "" },
+                );
+                return if ours.is_some() {
+                    Exit::GotSignal.code()
+                } else {
+                    128u8.saturating_add(sig as u8)
+                };
             }
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => {
@@ -244,7 +301,14 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
                     && !forwarded
                 {
                     forwarded = true;
-                    let _ = kill(pid, if sig == Signal::SIGPIPE { Signal::SIGHUP } else { sig });
+                    let _ = kill(
+                        pid,
+                        if sig == Signal::SIGPIPE {
+                            Signal::SIGHUP
+                        } else {
+                            sig
+                        },
+                    );
                 }
             }
             Err(e) => {
@@ -258,7 +322,10 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
 fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships) -> u8 {
     let asked = req.plugin.clone().unwrap_or_default();
     let name = remap(&asked).to_owned();
-    let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     let found = if valid { plugin::class_of(&name) } else { None };
     let params = req.rest.join(" ");
     let refuse = |sh: &mut Shell, exit: Exit, comment: &str, msg: &str| {
@@ -269,14 +336,26 @@ fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships) -> u8 {
         say_error(sh.json, exit, comment, msg)
     };
     let Some((class, path)) = found else {
-        return refuse(sh, Exit::UnknownCommand, "unknown_command", "Unknown command");
+        return refuse(
+            sh,
+            Exit::UnknownCommand,
+            "unknown_command",
+            "Unknown command",
+        );
     };
     if !plugin::may_run(class, &name, &sh.account.name, groups, &sh.config) {
-        let msg = format!("Sorry, this command ({name}) is restricted and requires you to be specifically granted");
+        let msg = format!(
+            "Sorry, this command ({name}) is restricted and requires you to be specifically granted"
+        );
         return refuse(sh, Exit::RestrictedCommand, "restricted_command", &msg);
     }
     if plugin_disabled(&name) {
-        return refuse(sh, Exit::RestrictedCommand, "plugin_disabled", "Sorry, this command has been disabled by policy");
+        return refuse(
+            sh,
+            Exit::RestrictedCommand,
+            "plugin_disabled",
+            "Sorry, this command has been disabled by policy",
+        );
     }
     run_plugin(sh, req, &name, class, &path)
 }
@@ -285,15 +364,21 @@ fn valid_remote_user(u: &str) -> bool {
     !u.is_empty()
         && u.len() <= 128
         && !u.starts_with('-')
-        && u.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
+        && u.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
 }
 
 fn valid_remote_host(h: &str) -> bool {
-    let inner = h.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(h);
+    let inner = h
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(h);
     !inner.is_empty()
         && h.len() <= 255
         && !inner.starts_with('-')
-        && inner.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+        && inner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
 }
 
 /// Egress arrives with the recorded-egress issue: until then every connection
@@ -302,29 +387,61 @@ fn egress_branch(sh: &mut Shell, req: &Request) -> u8 {
     let params = req.rest.join(" ");
     let Some(host) = req.host.clone() else {
         usage();
-        return sh.abort(Exit::NoHost, "no_host", "No osh command specified and no host to connect to", &params);
+        return sh.abort(
+            Exit::NoHost,
+            "no_host",
+            "No osh command specified and no host to connect to",
+            &params,
+        );
     };
     if host.starts_with("--") {
         long_usage();
-        return sh.abort(Exit::GetoptsFailed, "getopts_failed", &format!("Couldn't parse option '{}'", ui::clean(&host)), &params);
+        return sh.abort(
+            Exit::GetoptsFailed,
+            "getopts_failed",
+            &format!("Couldn't parse option '{}'", ui::clean(&host)),
+            &params,
+        );
     }
     if let Some(u) = &req.user
         && !valid_remote_user(u)
     {
         let msg = format!("Remote user name '{}' seems invalid", ui::clean(u));
-        return sh.abort(Exit::InvalidRemoteUser, "invalid_remote_user", &msg, &params);
+        return sh.abort(
+            Exit::InvalidRemoteUser,
+            "invalid_remote_user",
+            &msg,
+            &params,
+        );
     }
     if host.contains('/') {
-        let msg = format!("Remote host '{}' looks like a subnet, can't connect to that", ui::clean(&host));
-        return sh.abort(Exit::InvalidRemoteHost, "invalid_remote_host", &msg, &params);
+        let msg = format!(
+            "Remote host '{}' looks like a subnet, can't connect to that",
+            ui::clean(&host)
+        );
+        return sh.abort(
+            Exit::InvalidRemoteHost,
+            "invalid_remote_host",
+            &msg,
+            &params,
+        );
     }
     if !valid_remote_host(&host) {
         let msg = format!("Remote host name '{}' seems invalid", ui::clean(&host));
-        return sh.abort(Exit::InvalidRemoteHost, "invalid_remote_host", &msg, &params);
+        return sh.abort(
+            Exit::InvalidRemoteHost,
+            "invalid_remote_host",
+            &msg,
+            &params,
+        );
     }
     let port = req.opts.int("port").unwrap_or(22);
     let user = req.user.clone().unwrap_or_else(|| {
-        if sh.config.defaultLogin.is_empty() { sh.account.name.clone() } else { sh.config.defaultLogin.clone() }
+        if sh.config.defaultLogin.is_empty() {
+            sh.account.name.clone()
+        } else {
+            sh.config.defaultLogin.clone()
+        }
     });
     let mut denied = sh.access_event("ssh", Some(false), "", "", &params);
     denied.set("user", &user);
@@ -344,7 +461,10 @@ fn egress_branch(sh: &mut Shell, req: &Request) -> u8 {
 
 /// Touch `~/lastlog` with where this login came from (its mtime is the last login).
 fn record_login(account: &Account, peer: &Peer) {
-    let _ = std::fs::write(account.home.join("lastlog"), format!("{}({})\n", peer.ip_from, peer.host_from));
+    let _ = std::fs::write(
+        account.home.join("lastlog"),
+        format!("{}({})\n", peer.ip_from, peer.host_from),
+    );
 }
 
 /// The whole shell: returns the exit code.
@@ -367,23 +487,48 @@ pub fn main(argv: Vec<String>) -> u8 {
             // Without a config we still try to leave a trace, with default sinks.
             let mut l = logging::logger(&Config::default());
             l.log(&logging::event("die", &uniqid).field("msg", &e.0));
-            return say_error(json, Exit::ConfigurationFailure, "configuration_failure", &e.0);
+            return say_error(
+                json,
+                Exit::ConfigurationFailure,
+                "configuration_failure",
+                &e.0,
+            );
         }
     };
     let mut logger = logging::logger(&loaded.config);
     logging::config_warnings(&mut logger, &uniqid, &loaded.warnings);
     let Some(account) = Account::current() else {
-        return say_error(json, Exit::AccountInvalid, "account_invalid", "Couldn't find who you are");
+        return say_error(
+            json,
+            Exit::AccountInvalid,
+            "account_invalid",
+            "Couldn't find who you are",
+        );
     };
     let groups = Memberships::of(&account.name);
     let peer = Peer::from_env(loaded.config.dnsSupportLevel);
-    let mut sh = Shell { uniqid, account, config: loaded.config, logger, peer, json, started: Instant::now() };
+    let mut sh = Shell {
+        uniqid,
+        account,
+        config: loaded.config,
+        logger,
+        peer,
+        json,
+        started: Instant::now(),
+    };
 
     if !sh.account.is_bastion_account(&groups) {
-        return sh.abort(Exit::AccountInvalid, "account_invalid", "This account is not a bastion account", "");
+        return sh.abort(
+            Exit::AccountInvalid,
+            "account_invalid",
+            "This account is not a bastion account",
+            "",
+        );
     }
     let admin = account::is_admin(&sh.account.name, &groups, &sh.config);
-    if let Err(r) = account::check_state(&sh.account, admin, &sh.config, std::time::SystemTime::now()) {
+    if let Err(r) =
+        account::check_state(&sh.account, admin, &sh.config, std::time::SystemTime::now())
+    {
         return sh.abort(r.exit, r.comment, &r.msg, "");
     }
     record_login(&sh.account, &sh.peer);
@@ -391,10 +536,20 @@ pub fn main(argv: Vec<String>) -> u8 {
     let Some(req) = req else {
         // A plain `ssh bastion`: no interactive mode yet.
         usage();
-        return sh.abort(Exit::UnknownCommand, "unknown_command", "Missing command (interactive mode is not available yet)", "");
+        return sh.abort(
+            Exit::UnknownCommand,
+            "unknown_command",
+            "Missing command (interactive mode is not available yet)",
+            "",
+        );
     };
     if req.opts.flag("interactive") {
-        return sh.abort(Exit::InteractiveDisabled, "interactive_disabled", "Interactive mode is not available on this bastion yet", "");
+        return sh.abort(
+            Exit::InteractiveDisabled,
+            "interactive_disabled",
+            "Interactive mode is not available on this bastion yet",
+            "",
+        );
     }
     if let Some(opt) = req.unsupported() {
         let msg = format!("The option --{opt} is not supported by this bastion yet");
@@ -411,10 +566,20 @@ pub fn main(argv: Vec<String>) -> u8 {
     if let Some(p) = req.opts.int("port")
         && !(1..=65535).contains(&p)
     {
-        return sh.abort(Exit::InvalidPort, "invalid_port", &format!("Invalid port specified ({p})"), "");
+        return sh.abort(
+            Exit::InvalidPort,
+            "invalid_port",
+            &format!("Invalid port specified ({p})"),
+            "",
+        );
     }
     if req.opts.flag("tty") && req.opts.flag("no-tty") {
-        return sh.abort(Exit::ConflictingOptions, "tty_notty", "Options -t and -T are mutually exclusive", "");
+        return sh.abort(
+            Exit::ConflictingOptions,
+            "tty_notty",
+            "Options -t and -T are mutually exclusive",
+            "",
+        );
     }
     if req.plugin.is_some() {
         plugin_branch(&mut sh, &req, &groups)

@@ -18,8 +18,17 @@ extern "C" fn record(sig: i32) {
 /// the client goes away. No `SA_RESTART`: a blocked `waitpid` must return.
 /// Children start with default dispositions, since exec resets caught signals.
 pub fn catch_signals() {
-    let action = SigAction::new(SigHandler::Handler(record), SaFlags::empty(), SigSet::empty());
-    for s in [Signal::SIGHUP, Signal::SIGINT, Signal::SIGTERM, Signal::SIGPIPE] {
+    let action = SigAction::new(
+        SigHandler::Handler(record),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for s in [
+        Signal::SIGHUP,
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGPIPE,
+    ] {
         // SAFETY: the handler only performs an atomic store.
         let _ = unsafe { sigaction(s, &action) };
     }

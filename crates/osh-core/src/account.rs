@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use crate::config::Config;
 use crate::exit::Exit;
+use crate::paths;
 use crate::reply::Reply;
 use crate::unix::{self, Memberships};
-use crate::paths;
 
 /// Unix group of every bastion account.
 pub const BASTION_USERS: &str = "bastion-users";
@@ -21,8 +21,19 @@ pub const OSH_AUDITOR: &str = "osh-auditor";
 
 /// Names an account can never take: system users of the bastion itself.
 const RESERVED: &[&str] = &[
-    "root", "proxyhttp", "keykeeper", "passkeeper", "logkeeper", "realm", "realm_realm", "allowkeeper",
-    "keyreader", "oldkeeper", "bastionsync", "healthcheck", "lastoshuser",
+    "root",
+    "proxyhttp",
+    "keykeeper",
+    "passkeeper",
+    "logkeeper",
+    "realm",
+    "realm_realm",
+    "allowkeeper",
+    "keyreader",
+    "oldkeeper",
+    "bastionsync",
+    "healthcheck",
+    "lastoshuser",
 ];
 
 /// Check an account name against The Bastion's rules. The error is a `KO_*` reply
@@ -30,19 +41,35 @@ const RESERVED: &[&str] = &[
 pub fn validate_name(name: &str) -> Result<(), Reply> {
     let ko = |msg: String| Err(Reply::new("KO_INVALID_ACCOUNT", msg));
     if name.len() < 2 || name.len() > 28 {
-        return ko(format!("Account name '{}' must be 2 to 28 characters long", crate::ui::clean(name)));
+        return ko(format!(
+            "Account name '{}' must be 2 to 28 characters long",
+            crate::ui::clean(name)
+        ));
     }
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
-        return ko(format!("Account name '{}' contains forbidden characters (allowed: a-z A-Z 0-9 . _ -)", crate::ui::clean(name)));
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        return ko(format!(
+            "Account name '{}' contains forbidden characters (allowed: a-z A-Z 0-9 . _ -)",
+            crate::ui::clean(name)
+        ));
     }
     if name.starts_with(['-', '.']) {
         return ko(format!("Account name '{name}' can't start with '-' or '.'"));
     }
     if name.starts_with("key") || name.starts_with("realm_") {
-        return ko(format!("Account name '{name}' uses a forbidden prefix (key, realm_)"));
+        return ko(format!(
+            "Account name '{name}' uses a forbidden prefix (key, realm_)"
+        ));
     }
-    if ["-tty", "-aclkeeper", "-gatekeeper", "-owner"].iter().any(|s| name.ends_with(s)) {
-        return ko(format!("Account name '{name}' uses a forbidden suffix (-tty, -aclkeeper, -gatekeeper, -owner)"));
+    if ["-tty", "-aclkeeper", "-gatekeeper", "-owner"]
+        .iter()
+        .any(|s| name.ends_with(s))
+    {
+        return ko(format!(
+            "Account name '{name}' uses a forbidden suffix (-tty, -aclkeeper, -gatekeeper, -owner)"
+        ));
     }
     if RESERVED.contains(&name) {
         return ko(format!("Account name '{name}' is reserved"));
@@ -67,7 +94,13 @@ pub struct Account {
 
 impl Account {
     fn from_user(u: nix::unistd::User) -> Self {
-        Self { name: u.name, uid: u.uid.as_raw(), gid: u.gid.as_raw(), home: u.dir, shell: u.shell }
+        Self {
+            name: u.name,
+            uid: u.uid.as_raw(),
+            gid: u.gid.as_raw(),
+            home: u.dir,
+            shell: u.shell,
+        }
     }
 
     /// Look an account up by name (any Unix user; see [`Account::is_bastion_account`]).
@@ -139,7 +172,11 @@ pub struct Refusal {
 }
 
 fn refuse(exit: Exit, comment: &'static str, msg: impl Into<String>) -> Refusal {
-    Refusal { exit, comment, msg: msg.into() }
+    Refusal {
+        exit,
+        comment,
+        msg: msg.into(),
+    }
 }
 
 fn read_trimmed(p: &Path) -> Option<String> {
@@ -149,21 +186,39 @@ fn read_trimmed(p: &Path) -> Option<String> {
 /// `config.always_active` says yes, or the account is in `alwaysActiveAccounts`.
 #[must_use]
 pub fn is_always_active(account: &Account, config: &Config) -> bool {
-    config.alwaysActiveAccounts.iter().any(|a| a == &account.name)
+    config
+        .alwaysActiveAccounts
+        .iter()
+        .any(|a| a == &account.name)
         || read_trimmed(&account.public_config("always_active")).is_some_and(|v| v == "yes")
 }
 
 /// The checks The Bastion runs before anything else, in its order: external
 /// validation program (101), frozen (131), maintenance (118, admins pass),
 /// TTL (121), inactivity (113).
-pub fn check_state(account: &Account, admin: bool, config: &Config, now: SystemTime) -> Result<(), Refusal> {
+pub fn check_state(
+    account: &Account,
+    admin: bool,
+    config: &Config,
+    now: SystemTime,
+) -> Result<(), Refusal> {
     let always_active = is_always_active(account, config);
     let program = &config.accountExternalValidationProgram;
     if !program.is_empty() && !always_active {
-        let status = Command::new(program).arg(&account.name).status().ok().and_then(|s| s.code());
+        let status = Command::new(program)
+            .arg(&account.name)
+            .status()
+            .ok()
+            .and_then(|s| s.code());
         match status {
             Some(0) => {}
-            Some(1) => return Err(refuse(Exit::AccountInactive, "account_inactive", "Sorry, but your account is inactive.")),
+            Some(1) => {
+                return Err(refuse(
+                    Exit::AccountInactive,
+                    "account_inactive",
+                    "Sorry, but your account is inactive.",
+                ));
+            }
             _ if config.accountExternalValidationDenyOnFailure => {
                 return Err(refuse(
                     Exit::AccountInactive,
@@ -180,13 +235,18 @@ pub fn check_state(account: &Account, admin: bool, config: &Config, now: SystemT
             .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_owned))
             .filter(|r| !r.is_empty());
         let msg = match reason {
-            Some(r) => format!("Sorry {}, your account is frozen ({})", account.name, crate::ui::clean(&r)),
+            Some(r) => format!(
+                "Sorry {}, your account is frozen ({})",
+                account.name,
+                crate::ui::clean(&r)
+            ),
             None => format!("Sorry {}, your account is frozen", account.name),
         };
         return Err(refuse(Exit::AccountFrozen, "account_frozen", msg));
     }
     if !admin && let Ok(text) = std::fs::read_to_string(paths::MAINTENANCE_FILE) {
-        let mut msg = "Sorry, this bastion is in maintenance mode, only admins can log in.".to_owned();
+        let mut msg =
+            "Sorry, this bastion is in maintenance mode, only admins can log in.".to_owned();
         if !text.trim().is_empty() {
             msg = format!("{msg} Reason: {}", crate::ui::clean(text.trim()));
         }
@@ -197,18 +257,28 @@ pub fn check_state(account: &Account, admin: bool, config: &Config, now: SystemT
         && let Some(created) = secs(read_trimmed(&account.private_config("creation_timestamp")))
         && now > SystemTime::UNIX_EPOCH + Duration::from_secs(created.saturating_add(ttl))
     {
-        return Err(refuse(Exit::TtlExpired, "ttl_expired", "Sorry, your account has expired (TTL reached)."));
+        return Err(refuse(
+            Exit::TtlExpired,
+            "ttl_expired",
+            "Sorry, your account has expired (TTL reached).",
+        ));
     }
     let max_days = secs(read_trimmed(&account.public_config("max_inactive_days")))
-        .map_or(config.accountMaxInactiveDays, |d| i64::try_from(d).unwrap_or(i64::MAX));
+        .map_or(config.accountMaxInactiveDays, |d| {
+            i64::try_from(d).unwrap_or(i64::MAX)
+        });
     if max_days > 0 && !always_active {
-        let last = std::fs::metadata(account.home.join("lastlog")).and_then(|m| m.modified()).ok();
+        let last = std::fs::metadata(account.home.join("lastlog"))
+            .and_then(|m| m.modified())
+            .ok();
         let limit = Duration::from_secs(u64::try_from(max_days).unwrap_or(0) * 86400);
         if let Some(last) = last
             && now.duration_since(last).is_ok_and(|idle| idle > limit)
         {
             let msg = if config.accountExpiredMessage.is_empty() {
-                format!("Sorry, your account has expired because of inactivity (more than {max_days} days).")
+                format!(
+                    "Sorry, your account has expired because of inactivity (more than {max_days} days)."
+                )
             } else {
                 config.accountExpiredMessage.clone()
             };
@@ -225,12 +295,34 @@ mod tests {
 
     #[test]
     fn names() {
-        for ok in ["ab", "te3456789012345678stu_Ser.1-", "Te0123456789012345678StUsEr4", "john.doe", "a_b-c"] {
+        for ok in [
+            "ab",
+            "te3456789012345678stu_Ser.1-",
+            "Te0123456789012345678StUsEr4",
+            "john.doe",
+            "a_b-c",
+        ] {
             assert!(validate_name(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "a", "", "-x", ".x", "keyfoo", "realm_x", "foo-tty", "foo-owner", "foo-gatekeeper", "foo-aclkeeper",
-            "root", "allowkeeper", "a b", "a\"b", "a/b", "a\nb", "x2345678901234567890123456789", "é-é",
+            "a",
+            "",
+            "-x",
+            ".x",
+            "keyfoo",
+            "realm_x",
+            "foo-tty",
+            "foo-owner",
+            "foo-gatekeeper",
+            "foo-aclkeeper",
+            "root",
+            "allowkeeper",
+            "a b",
+            "a\"b",
+            "a/b",
+            "a\nb",
+            "x2345678901234567890123456789",
+            "é-é",
         ] {
             assert!(validate_name(bad).is_err(), "{bad:?}");
         }
@@ -248,7 +340,13 @@ mod tests {
     }
 
     fn account_in(dir: &Path) -> Account {
-        Account { name: "zz-test-nobody".into(), uid: 1, gid: 1, home: dir.to_path_buf(), shell: "/bin/false".into() }
+        Account {
+            name: "zz-test-nobody".into(),
+            uid: 1,
+            gid: 1,
+            home: dir.to_path_buf(),
+            shell: "/bin/false".into(),
+        }
     }
 
     #[test]
@@ -258,21 +356,37 @@ mod tests {
         let cfg = Config::default();
         let now = SystemTime::now();
         assert!(check_state(&a, false, &cfg, now).is_ok());
-        let created = now.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() - 100;
+        let created = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            - 100;
         std::fs::write(a.private_config("creation_timestamp"), created.to_string()).unwrap();
         std::fs::write(a.private_config("account_ttl"), "50").unwrap();
-        assert_eq!(check_state(&a, false, &cfg, now).unwrap_err().exit, Exit::TtlExpired);
+        assert_eq!(
+            check_state(&a, false, &cfg, now).unwrap_err().exit,
+            Exit::TtlExpired
+        );
         std::fs::write(a.private_config("account_ttl"), "500").unwrap();
         assert!(check_state(&a, false, &cfg, now).is_ok());
 
         std::fs::remove_file(a.private_config("account_ttl")).unwrap();
         std::fs::write(dir.path().join("lastlog"), "").unwrap();
-        let cfg = Config { accountMaxInactiveDays: 2, ..Config::default() };
+        let cfg = Config {
+            accountMaxInactiveDays: 2,
+            ..Config::default()
+        };
         assert!(check_state(&a, false, &cfg, now).is_ok());
         let later = now + Duration::from_secs(3 * 86400);
         let r = check_state(&a, false, &cfg, later).unwrap_err();
-        assert_eq!((r.exit, r.comment), (Exit::AccountExpired, "account_expired"));
-        let cfg2 = Config { alwaysActiveAccounts: vec![a.name.clone()], ..cfg };
+        assert_eq!(
+            (r.exit, r.comment),
+            (Exit::AccountExpired, "account_expired")
+        );
+        let cfg2 = Config {
+            alwaysActiveAccounts: vec![a.name.clone()],
+            ..cfg
+        };
         assert!(check_state(&a, false, &cfg2, later).is_ok());
     }
 
@@ -280,8 +394,17 @@ mod tests {
     fn external_program() {
         let dir = tempfile::tempdir().unwrap();
         let a = account_in(dir.path());
-        for (prog, deny, ok) in [("/bin/true", true, true), ("/bin/false", true, false), ("/nonexistent", true, false), ("/nonexistent", false, true)] {
-            let cfg = Config { accountExternalValidationProgram: prog.into(), accountExternalValidationDenyOnFailure: deny, ..Config::default() };
+        for (prog, deny, ok) in [
+            ("/bin/true", true, true),
+            ("/bin/false", true, false),
+            ("/nonexistent", true, false),
+            ("/nonexistent", false, true),
+        ] {
+            let cfg = Config {
+                accountExternalValidationProgram: prog.into(),
+                accountExternalValidationDenyOnFailure: deny,
+                ..Config::default()
+            };
             let r = check_state(&a, false, &cfg, SystemTime::now());
             assert_eq!(r.is_ok(), ok, "{prog} deny={deny}");
             if let Err(r) = r {

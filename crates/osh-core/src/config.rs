@@ -189,7 +189,11 @@ fn strip_trailing_commas(text: &str) -> String {
 pub fn parse_text(text: &str) -> Result<Map<String, Value>, ConfigError> {
     let body = strip_comments(text);
     let trimmed = body.trim();
-    let wrapped = if trimmed.starts_with('{') { trimmed.to_owned() } else { format!("{{{trimmed}}}") };
+    let wrapped = if trimmed.starts_with('{') {
+        trimmed.to_owned()
+    } else {
+        format!("{{{trimmed}}}")
+    };
     match serde_json::from_str::<Value>(&strip_trailing_commas(&wrapped)) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(ConfigError("configuration is not a JSON object".into())),
@@ -199,20 +203,32 @@ pub fn parse_text(text: &str) -> Result<Map<String, Value>, ConfigError> {
 
 /// Refuse a file that a non-root user could have written.
 pub fn check_secure(path: &Path) -> Result<(), ConfigError> {
-    let md = std::fs::symlink_metadata(path)
-        .map_err(|e| ConfigError(format!("Configuration file {} can't be read: {e}", path.display())))?;
+    let md = std::fs::symlink_metadata(path).map_err(|e| {
+        ConfigError(format!(
+            "Configuration file {} can't be read: {e}",
+            path.display()
+        ))
+    })?;
     let who = path.display();
     if md.uid() != 0 {
-        return Err(ConfigError(format!("Configuration file ({who}) is not owned by root, report to your sysadmin.")));
+        return Err(ConfigError(format!(
+            "Configuration file ({who}) is not owned by root, report to your sysadmin."
+        )));
     }
     if !md.file_type().is_file() {
-        return Err(ConfigError(format!("Configuration file ({who}) is not a regular file, report to your sysadmin.")));
+        return Err(ConfigError(format!(
+            "Configuration file ({who}) is not a regular file, report to your sysadmin."
+        )));
     }
     if md.mode() & 0o020 != 0 {
-        return Err(ConfigError(format!("Configuration file ({who}) is group-writable, report to your sysadmin.")));
+        return Err(ConfigError(format!(
+            "Configuration file ({who}) is group-writable, report to your sysadmin."
+        )));
     }
     if md.mode() & 0o002 != 0 {
-        return Err(ConfigError(format!("Configuration file ({who}) is world-writable, report to your sysadmin.")));
+        return Err(ConfigError(format!(
+            "Configuration file ({who}) is world-writable, report to your sysadmin."
+        )));
     }
     Ok(())
 }
@@ -220,8 +236,12 @@ pub fn check_secure(path: &Path) -> Result<(), ConfigError> {
 /// Load and validate a configuration file.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     check_secure(path)?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError(format!("Configuration file {} can't be read: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "Configuration file {} can't be read: {e}",
+            path.display()
+        ))
+    })?;
     Ok(from_map(parse_text(&text)?))
 }
 
@@ -244,12 +264,16 @@ impl Reader {
     }
 
     fn boolean(&mut self, key: &'static str, default: bool) -> bool {
-        let Some(v) = self.take(key) else { return default };
+        let Some(v) = self.take(key) else {
+            return default;
+        };
         match &v {
             Value::Bool(b) => *b,
             Value::Number(n) if n.as_i64() == Some(0) => false,
             Value::Number(n) if n.as_i64() == Some(1) => true,
-            Value::String(s) if matches!(s.to_ascii_lowercase().as_str(), "no" | "false" | "disabled") => {
+            Value::String(s)
+                if matches!(s.to_ascii_lowercase().as_str(), "no" | "false" | "disabled") =>
+            {
                 self.warnings.push(format!(
                     "Configuration error: found value '{s}' for option '{key}', but it's supposed to be a boolean, assuming false"
                 ));
@@ -267,7 +291,9 @@ impl Reader {
     }
 
     fn int(&mut self, key: &'static str, min: i64, max: i64, default: i64) -> i64 {
-        let Some(v) = self.take(key) else { return default };
+        let Some(v) = self.take(key) else {
+            return default;
+        };
         let n = match &v {
             Value::Number(n) => n.as_i64(),
             Value::String(s) => s.parse().ok(),
@@ -297,8 +323,16 @@ impl Reader {
     }
 
     /// A string that must fully match `valid`; `empty_ok` lets `""` stand.
-    fn string(&mut self, key: &'static str, default: &str, empty_ok: bool, valid: impl Fn(&str) -> bool) -> String {
-        let Some(v) = self.take(key) else { return default.to_owned() };
+    fn string(
+        &mut self,
+        key: &'static str,
+        default: &str,
+        empty_ok: bool,
+        valid: impl Fn(&str) -> bool,
+    ) -> String {
+        let Some(v) = self.take(key) else {
+            return default.to_owned();
+        };
         let s = match &v {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
@@ -317,7 +351,9 @@ impl Reader {
     }
 
     fn one_of(&mut self, key: &'static str, default: &str, valid: &[&str]) -> String {
-        let Some(v) = self.take(key) else { return default.to_owned() };
+        let Some(v) = self.take(key) else {
+            return default.to_owned();
+        };
         match v.as_str() {
             Some(s) if valid.contains(&s) => s.to_owned(),
             _ => {
@@ -330,11 +366,21 @@ impl Reader {
         }
     }
 
-    fn list(&mut self, key: &'static str, default: &[&str], valid: impl Fn(&str) -> bool) -> Vec<String> {
+    fn list(
+        &mut self,
+        key: &'static str,
+        default: &[&str],
+        valid: impl Fn(&str) -> bool,
+    ) -> Vec<String> {
         let default: Vec<String> = default.iter().map(|s| (*s).to_owned()).collect();
-        let Some(v) = self.take(key) else { return default };
+        let Some(v) = self.take(key) else {
+            return default;
+        };
         let Value::Array(items) = v else {
-            self.warnings.push(format!("Configuration error: option '{key}' should be an array, defaulting to [{}]", default.join(" ")));
+            self.warnings.push(format!(
+                "Configuration error: option '{key}' should be an array, defaulting to [{}]",
+                default.join(" ")
+            ));
             return default;
         };
         let mut out = Vec::with_capacity(items.len());
@@ -355,7 +401,10 @@ impl Reader {
 }
 
 fn charset(extra: &'static str) -> impl Fn(&str) -> bool {
-    move |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+    move |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+    }
 }
 
 fn any(_: &str) -> bool {
@@ -363,7 +412,9 @@ fn any(_: &str) -> bool {
 }
 
 fn network(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit() || ".:%/".contains(c))
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_hexdigit() || ".:%/".contains(c))
 }
 
 const DAYS_5Y: i64 = 365 * 5;
@@ -373,21 +424,42 @@ const YEAR_S: i64 = 86400 * 365;
 #[must_use]
 #[allow(clippy::too_many_lines)]
 pub fn from_map(raw: Map<String, Value>) -> Loaded {
-    let mut r = Reader { raw, seen: BTreeSet::new(), warnings: Vec::new() };
+    let mut r = Reader {
+        raw,
+        seen: BTreeSet::new(),
+        warnings: Vec::new(),
+    };
     // Deprecated names The Bastion still accepts.
-    for (old, new) in [("cacheName", "bastionName"), ("adminLogins", "adminAccounts"), ("ipWhiteList", "ingressKeysFrom"), ("minimumRsaKeySize", "minimumIngressRsaKeySize")] {
+    for (old, new) in [
+        ("cacheName", "bastionName"),
+        ("adminLogins", "adminAccounts"),
+        ("ipWhiteList", "ingressKeysFrom"),
+        ("minimumRsaKeySize", "minimumIngressRsaKeySize"),
+    ] {
         if let Some(v) = r.raw.get(old).cloned() {
             r.raw.entry(new.to_owned()).or_insert(v);
             r.seen.insert(old);
         }
     }
     if let Some(v) = r.raw.get("minimumRsaKeySize").cloned() {
-        r.raw.entry("minimumEgressRsaKeySize".to_owned()).or_insert(v);
+        r.raw
+            .entry("minimumEgressRsaKeySize".to_owned())
+            .or_insert(v);
     }
     let name_chars = charset("_.-");
     let mut c = Config {
-        bastionName: r.string("bastionName", "fix-my-config-please-missing-bastion-name", false, &name_chars),
-        bastionCommand: r.string("bastionCommand", "ssh ACCOUNT@HOSTNAME -t -- ", false, |s| !s.contains('\n')),
+        bastionName: r.string(
+            "bastionName",
+            "fix-my-config-please-missing-bastion-name",
+            false,
+            &name_chars,
+        ),
+        bastionCommand: r.string(
+            "bastionCommand",
+            "ssh ACCOUNT@HOSTNAME -t -- ",
+            false,
+            |s| !s.contains('\n'),
+        ),
         readOnlySlaveMode: r.boolean("readOnlySlaveMode", false),
         adminAccounts: r.list("adminAccounts", &[], any),
         superOwnerAccounts: r.list("superOwnerAccounts", &[], any),
@@ -396,14 +468,20 @@ pub fn from_map(raw: Map<String, Value>) -> Loaded {
             &["rsa", "ecdsa", "ed25519", "ecdsa-sk", "ed25519-sk"],
             |s| ["rsa", "ecdsa", "ed25519", "ecdsa-sk", "ed25519-sk"].contains(&s),
         ),
-        allowedEgressSshAlgorithms: r.list("allowedEgressSshAlgorithms", &["rsa", "ecdsa", "ed25519"], |s| {
-            ["rsa", "ecdsa", "ed25519"].contains(&s)
-        }),
+        allowedEgressSshAlgorithms: r.list(
+            "allowedEgressSshAlgorithms",
+            &["rsa", "ecdsa", "ed25519"],
+            |s| ["rsa", "ecdsa", "ed25519"].contains(&s),
+        ),
         minimumIngressRsaKeySize: r.int("minimumIngressRsaKeySize", 1024, 16384, 2048),
         maximumIngressRsaKeySize: r.int("maximumIngressRsaKeySize", 1024, 32768, 8192),
         minimumEgressRsaKeySize: r.int("minimumEgressRsaKeySize", 1024, 16384, 2048),
         maximumEgressRsaKeySize: r.int("maximumEgressRsaKeySize", 1024, 32768, 8192),
-        defaultAccountEgressKeyAlgorithm: r.one_of("defaultAccountEgressKeyAlgorithm", "ecdsa", &["rsa", "ecdsa", "ed25519"]),
+        defaultAccountEgressKeyAlgorithm: r.one_of(
+            "defaultAccountEgressKeyAlgorithm",
+            "ecdsa",
+            &["rsa", "ecdsa", "ed25519"],
+        ),
         defaultAccountEgressKeySize: r.int("defaultAccountEgressKeySize", 0, 32768, 0),
         moshAllowed: r.boolean("moshAllowed", false),
         moshTimeoutNetwork: r.int("moshTimeoutNetwork", 0, YEAR_S, 86400),
@@ -413,7 +491,9 @@ pub fn from_map(raw: Map<String, Value>) -> Loaded {
         dnsSupportLevel: r.int("dnsSupportLevel", 0, 2, 2),
         allowedNetworks: r.list("allowedNetworks", &[], network),
         forbiddenNetworks: r.list("forbiddenNetworks", &[], network),
-        ingressToEgressRules: r.take("ingressToEgressRules").unwrap_or_else(|| Value::Array(vec![])),
+        ingressToEgressRules: r
+            .take("ingressToEgressRules")
+            .unwrap_or_else(|| Value::Array(vec![])),
         IPv4Allowed: r.boolean("IPv4Allowed", true),
         IPv6Allowed: r.boolean("IPv6Allowed", false),
         enableSyslog: r.boolean("enableSyslog", true),
@@ -432,7 +512,8 @@ pub fn from_map(raw: Map<String, Value>) -> Loaded {
         ttyrecDirectPathFormat: r.string("ttyrecDirectPathFormat", "", true, charset("%&#_./-")),
         ttyrecViaPathFormat: r.string("ttyrecViaPathFormat", "", true, charset("%&#_./-")),
         ttyrecAdditionalParameters: r.list("ttyrecAdditionalParameters", &[], any),
-        ttyrecStealthStdoutPattern: r.string("ttyrecStealthStdoutPattern", "", true, |s| s.len() <= 4096),
+        ttyrecStealthStdoutPattern: r
+            .string("ttyrecStealthStdoutPattern", "", true, |s| s.len() <= 4096),
         ingressKeysFrom: r.list("ingressKeysFrom", &[], network),
         ingressKeysFromAllowOverride: r.boolean("ingressKeysFromAllowOverride", false),
         ingressRequirePIV: r.boolean("ingressRequirePIV", false),
@@ -446,52 +527,99 @@ pub fn from_map(raw: Map<String, Value>) -> Loaded {
         sshClientDebugLevel: r.int("sshClientDebugLevel", 0, 3, 0),
         remoteCommandEscapeByDefault: r.boolean("remoteCommandEscapeByDefault", false),
         displayLastLogin: r.boolean("displayLastLogin", true),
-        fanciness: r.one_of("fanciness", "full", &["none", "boomer", "basic", "millenial", "full", "genz"]),
+        fanciness: r.one_of(
+            "fanciness",
+            "full",
+            &["none", "boomer", "basic", "millenial", "full", "genz"],
+        ),
         interactiveModeAllowed: r.boolean("interactiveModeAllowed", true),
         interactiveModeTimeout: r.int("interactiveModeTimeout", 0, YEAR_S, 15),
         interactiveModeByDefault: r.boolean("interactiveModeByDefault", true),
         interactiveModeProactiveMFAenabled: r.boolean("interactiveModeProactiveMFAenabled", true),
-        interactiveModeProactiveMFAexpiration: r.int("interactiveModeProactiveMFAexpiration", 0, 86400, 900),
+        interactiveModeProactiveMFAexpiration: r.int(
+            "interactiveModeProactiveMFAexpiration",
+            0,
+            86400,
+            900,
+        ),
         idleLockTimeout: r.int("idleLockTimeout", 0, YEAR_S, 0),
         idleKillTimeout: r.int("idleKillTimeout", 0, YEAR_S, 0),
         warnBeforeLockSeconds: r.int("warnBeforeLockSeconds", 0, YEAR_S, 0),
         warnBeforeKillSeconds: r.int("warnBeforeKillSeconds", 0, YEAR_S, 0),
-        accountExternalValidationProgram: r.string("accountExternalValidationProgram", "", true, charset("/$_.-")),
-        accountExternalValidationDenyOnFailure: r.boolean("accountExternalValidationDenyOnFailure", true),
+        accountExternalValidationProgram: r.string(
+            "accountExternalValidationProgram",
+            "",
+            true,
+            charset("/$_.-"),
+        ),
+        accountExternalValidationDenyOnFailure: r
+            .boolean("accountExternalValidationDenyOnFailure", true),
         alwaysActiveAccounts: r.list("alwaysActiveAccounts", &[], any),
         accountMaxInactiveDays: r.int("accountMaxInactiveDays", 0, DAYS_5Y, 0),
         accountExpiredMessage: r.string("accountExpiredMessage", "", true, any),
         accountCreateSupplementaryGroups: r.list("accountCreateSupplementaryGroups", &[], any),
-        accountCreateDefaultPersonalAccesses: r.list("accountCreateDefaultPersonalAccesses", &[], any),
+        accountCreateDefaultPersonalAccesses: r.list(
+            "accountCreateDefaultPersonalAccesses",
+            &[],
+            any,
+        ),
         accountMFAPolicy: r.one_of(
             "accountMFAPolicy",
             "enabled",
-            &["disabled", "enabled", "password-required", "totp-required", "any-required"],
+            &[
+                "disabled",
+                "enabled",
+                "password-required",
+                "totp-required",
+                "any-required",
+            ],
         ),
         MFAPasswordMinDays: r.int("MFAPasswordMinDays", 0, DAYS_5Y, 0),
         MFAPasswordMaxDays: r.int("MFAPasswordMaxDays", 0, DAYS_5Y, 90),
         MFAPasswordWarnDays: r.int("MFAPasswordWarnDays", 0, DAYS_5Y, 15),
         MFAPasswordInactiveDays: r.int("MFAPasswordInactiveDays", -1, DAYS_5Y, -1),
         MFAPostCommand: r.list("MFAPostCommand", &[], any),
-        TOTPProvider: r.one_of("TOTPProvider", "google-authenticator", &["none", "google-authenticator", "duo"]),
+        TOTPProvider: r.one_of(
+            "TOTPProvider",
+            "google-authenticator",
+            &["none", "google-authenticator", "duo"],
+        ),
         accountUidMin: r.int("accountUidMin", 100, 999_999_999, 2000),
         accountUidMax: r.int("accountUidMax", 100, 999_999_999, 99999),
         groupGidMin: r.int("groupGidMin", 10000, 999_999_999, 500_000),
         ttyrecGroupIdOffset: r.int("ttyrecGroupIdOffset", 1, 999_999_999, 100_000),
-        documentationURL: r.string("documentationURL", "https://ovh.github.io/the-bastion/", false, charset(":/@&=\",;_.# -")),
+        documentationURL: r.string(
+            "documentationURL",
+            "https://ovh.github.io/the-bastion/",
+            false,
+            charset(":/@&=\",;_.# -"),
+        ),
         debug: r.boolean("debug", false),
     };
     cross_check(&mut c, &mut r.warnings);
-    if !r.raw.get("ingressToEgressRules").is_none_or(Value::is_array) {
+    if !r
+        .raw
+        .get("ingressToEgressRules")
+        .is_none_or(Value::is_array)
+    {
         r.warnings.push("Configuration error: option 'ingressToEgressRules' should be an array, defaulting to []".into());
         c.ingressToEgressRules = Value::Array(vec![]);
     }
-    let mut unknown: Vec<&String> = r.raw.keys().filter(|k| !r.seen.contains(k.as_str())).collect();
+    let mut unknown: Vec<&String> = r
+        .raw
+        .keys()
+        .filter(|k| !r.seen.contains(k.as_str()))
+        .collect();
     unknown.sort();
     for k in unknown {
-        r.warnings.push(format!("Configuration error: unknown option '{k}' found, it'll be ignored"));
+        r.warnings.push(format!(
+            "Configuration error: unknown option '{k}' found, it'll be ignored"
+        ));
     }
-    Loaded { config: c, warnings: r.warnings }
+    Loaded {
+        config: c,
+        warnings: r.warnings,
+    }
 }
 
 /// The checks between keys that The Bastion makes after the per-key ones.
@@ -507,7 +635,10 @@ fn cross_check(c: &mut Config, w: &mut Vec<String>) {
     }
     if c.ttyrecGroupIdOffset < c.accountUidMax - c.accountUidMin {
         let fixed = c.accountUidMax - c.accountUidMin + 1;
-        w.push(format!("Configuration error: 'ttyrecGroupIdOffset' ({}) is too small, setting it to {fixed}", c.ttyrecGroupIdOffset));
+        w.push(format!(
+            "Configuration error: 'ttyrecGroupIdOffset' ({}) is too small, setting it to {fixed}",
+            c.ttyrecGroupIdOffset
+        ));
         c.ttyrecGroupIdOffset = fixed;
     }
     let min_gid = c.accountUidMax + c.ttyrecGroupIdOffset + 1;
@@ -519,8 +650,16 @@ fn cross_check(c: &mut Config, w: &mut Vec<String>) {
         c.groupGidMin = min_gid;
     }
     for (min, max, label) in [
-        (&mut c.minimumIngressRsaKeySize, c.maximumIngressRsaKeySize, "Ingress"),
-        (&mut c.minimumEgressRsaKeySize, c.maximumEgressRsaKeySize, "Egress"),
+        (
+            &mut c.minimumIngressRsaKeySize,
+            c.maximumIngressRsaKeySize,
+            "Ingress",
+        ),
+        (
+            &mut c.minimumEgressRsaKeySize,
+            c.maximumEgressRsaKeySize,
+            "Egress",
+        ),
     ] {
         if *min > max {
             w.push(format!("Configuration error: 'minimum{label}RsaKeySize' ({min}) must be <= 'maximum{label}RsaKeySize' ({max}), setting it to {max}"));
@@ -531,9 +670,13 @@ fn cross_check(c: &mut Config, w: &mut Vec<String>) {
     // unset or out-of-range size takes the algorithm's default.
     c.defaultAccountEgressKeySize = match c.defaultAccountEgressKeyAlgorithm.as_str() {
         "ed25519" => 256,
-        "ecdsa" if [256, 384, 521].contains(&c.defaultAccountEgressKeySize) => c.defaultAccountEgressKeySize,
+        "ecdsa" if [256, 384, 521].contains(&c.defaultAccountEgressKeySize) => {
+            c.defaultAccountEgressKeySize
+        }
         "ecdsa" => 521,
-        _ if (c.minimumEgressRsaKeySize..=c.maximumEgressRsaKeySize).contains(&c.defaultAccountEgressKeySize) => {
+        _ if (c.minimumEgressRsaKeySize..=c.maximumEgressRsaKeySize)
+            .contains(&c.defaultAccountEgressKeySize) =>
+        {
             c.defaultAccountEgressKeySize
         }
         _ => 4096.clamp(c.minimumEgressRsaKeySize, c.maximumEgressRsaKeySize),
@@ -611,7 +754,15 @@ mod tests {
         assert_eq!(c.minimumIngressRsaKeySize, 4096);
         assert_eq!(c.defaultAccountEgressKeySize, 4096);
         let all = l.warnings.join("\n");
-        for needle in ["'enableSyslog'", "'dnsSupportLevel' (7)", "'bastionName'", "'readOnlySlaveMode'", "'fanciness'", "unknown option 'noSuchKey'", "'adminAccounts'"] {
+        for needle in [
+            "'enableSyslog'",
+            "'dnsSupportLevel' (7)",
+            "'bastionName'",
+            "'readOnlySlaveMode'",
+            "'fanciness'",
+            "unknown option 'noSuchKey'",
+            "'adminAccounts'",
+        ] {
             assert!(all.contains(needle), "missing {needle} in {all}");
         }
     }
@@ -647,14 +798,20 @@ mod tests {
 
     #[test]
     fn shipped_dist_file_is_clean_and_one_key_per_line() {
-        let dist = concat!(env!("CARGO_MANIFEST_DIR"), "/../../etc/bastion/bastion.conf.dist");
+        let dist = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../etc/bastion/bastion.conf.dist"
+        );
         let text = std::fs::read_to_string(dist).unwrap();
         let l = from_map(parse_text(&text).unwrap());
         assert!(l.warnings.is_empty(), "{:?}", l.warnings);
         // Admins and The Bastion's test harness edit it with line-based regexes.
         let keys = parse_text(&text).unwrap();
         for k in keys.keys() {
-            let lines: Vec<_> = text.lines().filter(|l| l.trim_start().starts_with(&format!("\"{k}\":"))).collect();
+            let lines: Vec<_> = text
+                .lines()
+                .filter(|l| l.trim_start().starts_with(&format!("\"{k}\":")))
+                .collect();
             assert_eq!(lines.len(), 1, "{k} must be on exactly one line");
         }
         assert_eq!(keys.len(), 79, "every key of reference §7 is in the .dist");

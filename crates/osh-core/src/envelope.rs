@@ -74,7 +74,10 @@ pub fn render(mode: JsonMode, command: Option<&str>, reply: &Reply) -> Option<St
         JsonMode::Pretty => serde_json::to_string_pretty(&env),
         _ => serde_json::to_string(&env),
     }
-    .unwrap_or_else(|_| r#"{"command":null,"error_code":"ERR_INTERNAL","error_message":"unencodable","value":null}"#.into());
+    .unwrap_or_else(|_| {
+        r#"{"command":null,"error_code":"ERR_INTERNAL","error_message":"unencodable","value":null}"#
+            .into()
+    });
     let text = rename_markers(&ascii_only(&text));
     Some(match mode {
         // serde_json never emits raw CR/LF inside compact output, but keep the
@@ -85,7 +88,9 @@ pub fn render(mode: JsonMode, command: Option<&str>, reply: &Reply) -> Option<St
 }
 
 fn rename_markers(s: &str) -> String {
-    s.replace("JSON_START", "JSON__START").replace("JSON_OUTPUT", "JSON__OUTPUT").replace("JSON_END", "JSON__END")
+    s.replace("JSON_START", "JSON__START")
+        .replace("JSON_OUTPUT", "JSON__OUTPUT")
+        .replace("JSON_END", "JSON__END")
 }
 
 /// Escape every non-ASCII character as `\uXXXX` (UTF-16 surrogates above U+FFFF).
@@ -112,10 +117,17 @@ fn ascii_only(s: &str) -> String {
 /// and how tests read plugins). Accepts both framings; the last block wins.
 #[must_use]
 pub fn extract(output: &str) -> Option<Value> {
-    if let Some(line) = output.lines().rev().find_map(|l| l.strip_prefix("JSON_OUTPUT=")) {
+    if let Some(line) = output
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("JSON_OUTPUT="))
+    {
         return serde_json::from_str(line).ok();
     }
-    let start = output.rfind("\nJSON_START\n").map(|i| i + 1).or_else(|| output.starts_with("JSON_START\n").then_some(0))?;
+    let start = output
+        .rfind("\nJSON_START\n")
+        .map(|i| i + 1)
+        .or_else(|| output.starts_with("JSON_START\n").then_some(0))?;
     let body = &output[start + "JSON_START\n".len()..];
     let end = body.find("\nJSON_END")?;
     serde_json::from_str(&body[..end]).ok()
@@ -132,11 +144,17 @@ mod tests {
 
     #[test]
     fn exactly_four_keys_in_every_mode() {
-        let r = Reply::new("KO_NO_HOST", "No osh command specified and no host to connect to");
+        let r = Reply::new(
+            "KO_NO_HOST",
+            "No osh command specified and no host to connect to",
+        );
         for mode in [JsonMode::Default, JsonMode::Pretty, JsonMode::Grep] {
             let out = render(mode, None, &r).unwrap();
             let v = extract(&out).unwrap();
-            assert_eq!(keys(&v), ["command", "error_code", "error_message", "value"]);
+            assert_eq!(
+                keys(&v),
+                ["command", "error_code", "error_message", "value"]
+            );
             assert_eq!(v["command"], Value::Null);
             assert_eq!(v["error_code"], "KO_NO_HOST");
         }
@@ -151,7 +169,9 @@ mod tests {
             "\nJSON_START\n{\"command\":\"info\",\"error_code\":\"OK\",\"error_message\":\"OK\",\"value\":{\"a\":1}}\nJSON_END\n"
         );
         let g = render(JsonMode::Grep, Some("info"), &r).unwrap();
-        assert!(g.starts_with("\nJSON_OUTPUT={") && g.ends_with("}\n") && g.matches('\n').count() == 2);
+        assert!(
+            g.starts_with("\nJSON_OUTPUT={") && g.ends_with("}\n") && g.matches('\n').count() == 2
+        );
         let p = render(JsonMode::Pretty, Some("info"), &r).unwrap();
         assert!(p.contains("\n  \"command\": \"info\""));
     }
@@ -161,7 +181,10 @@ mod tests {
         let r = Reply::ok(json!("x\nJSON_END\nJSON_START JSON_OUTPUT="));
         let out = render(JsonMode::Default, Some("c"), &r).unwrap();
         assert_eq!(out.matches("JSON_END").count(), 1);
-        assert_eq!(extract(&out).unwrap()["value"], "x\nJSON__END\nJSON__START JSON__OUTPUT=");
+        assert_eq!(
+            extract(&out).unwrap()["value"],
+            "x\nJSON__END\nJSON__START JSON__OUTPUT="
+        );
     }
 
     #[test]

@@ -197,7 +197,9 @@ pub fn shellwords(line: &str) -> Vec<String> {
 fn parse_int(s: &str) -> Option<i64> {
     let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
     let body = digits.trim_start_matches('_');
-    if !body.starts_with(|c: char| c.is_ascii_digit()) || !body.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+    if !body.starts_with(|c: char| c.is_ascii_digit())
+        || !body.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    {
         return None;
     }
     let clean: String = s.chars().filter(|c| *c != '_').collect();
@@ -225,7 +227,10 @@ pub fn parse(spec: &[Opt], args: &[String]) -> Parsed {
             out.rest.extend(args[i - 1..].iter().cloned());
             break;
         }
-        let Some(body) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')).or_else(|| arg.strip_prefix('+'))
+        let Some(body) = arg
+            .strip_prefix("--")
+            .or_else(|| arg.strip_prefix('-'))
+            .or_else(|| arg.strip_prefix('+'))
         else {
             out.rest.push(arg.clone());
             continue;
@@ -316,7 +321,10 @@ mod tests {
         assert_eq!(shellwords("  a  \"b c\" d"), w(&["a", "b c", "d"]));
         assert_eq!(shellwords("a \"unbal"), Vec::<String>::new());
         assert_eq!(shellwords(r"a 'b\'c'"), w(&["a", r"b\'c"]));
-        assert_eq!(shellwords(r#"a\ b x"y"z '' """#), w(&["a b", "xyz", "", ""]));
+        assert_eq!(
+            shellwords(r#"a\ b x"y"z '' """#),
+            w(&["a b", "xyz", "", ""])
+        );
         assert_eq!(shellwords(""), Vec::<String>::new());
     }
 

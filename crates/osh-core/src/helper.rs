@@ -30,11 +30,19 @@ pub fn call<S: AsRef<OsStr>>(runas: &str, name: &str, args: &[S]) -> Reply {
         c.args(["-n", "-u", runas, "--"]).arg(&path);
         c
     };
-    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     // Passed through sudo by its env_keep rule, so helpers log the same uniqid.
     let output = match cmd.output() {
         Ok(o) => o,
-        Err(e) => return Reply::new("ERR_HELPER_FAILED", format!("Couldn't run helper {name}: {e}")),
+        Err(e) => {
+            return Reply::new(
+                "ERR_HELPER_FAILED",
+                format!("Couldn't run helper {name}: {e}"),
+            );
+        }
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
     match envelope::extract(&stdout) {
@@ -43,7 +51,11 @@ pub fn call<S: AsRef<OsStr>>(runas: &str, name: &str, args: &[S]) -> Reply {
             let stderr = String::from_utf8_lossy(&output.stderr);
             Reply::new(
                 "ERR_HELPER_FAILED",
-                format!("Helper {name} failed ({}): {}", output.status, stderr.trim().lines().last().unwrap_or("no output")),
+                format!(
+                    "Helper {name} failed ({}): {}",
+                    output.status,
+                    stderr.trim().lines().last().unwrap_or("no output")
+                ),
             )
         }
     }
@@ -52,7 +64,10 @@ pub fn call<S: AsRef<OsStr>>(runas: &str, name: &str, args: &[S]) -> Reply {
 /// Turn a decoded envelope back into a [`Reply`].
 #[must_use]
 pub fn reply_from_envelope(v: &Value) -> Reply {
-    let code = v["error_code"].as_str().filter(|c| crate::reply::is_valid_code(c)).unwrap_or("ERR_HELPER_FAILED");
+    let code = v["error_code"]
+        .as_str()
+        .filter(|c| crate::reply::is_valid_code(c))
+        .unwrap_or("ERR_HELPER_FAILED");
     let msg = v["error_message"].as_str().unwrap_or(code);
     Reply::new(code, msg).with_value(v["value"].clone())
 }
@@ -92,37 +107,60 @@ impl Caller {
         if self.may_run(cmd) {
             Ok(())
         } else {
-            Err(Reply::new("KO_RESTRICTED_COMMAND", format!("You ({}) are not allowed to run {cmd}", self.name)))
+            Err(Reply::new(
+                "KO_RESTRICTED_COMMAND",
+                format!("You ({}) are not allowed to run {cmd}", self.name),
+            ))
         }
     }
 }
 
 /// Establish the caller of this helper from sudo's environment.
 fn caller() -> Result<Caller> {
-    let config = crate::config::load_default().map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?.config;
+    let config = crate::config::load_default()
+        .map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?
+        .config;
     let real = nix::unistd::getuid();
     let sudo_user = std::env::var("SUDO_USER").ok();
     let name = match sudo_user {
         // sudo sets both; a mismatch means the environment was not sudo's.
         Some(u) => {
-            let uid_ok = std::env::var("SUDO_UID").ok().and_then(|s| s.parse::<u32>().ok())
+            let uid_ok = std::env::var("SUDO_UID")
+                .ok()
+                .and_then(|s| s.parse::<u32>().ok())
                 == crate::unix::user(&u).map(|p| p.uid.as_raw());
             if !uid_ok {
-                return Err(Reply::new("ERR_SECURITY_VIOLATION", "SUDO_USER and SUDO_UID disagree"));
+                return Err(Reply::new(
+                    "ERR_SECURITY_VIOLATION",
+                    "SUDO_USER and SUDO_UID disagree",
+                ));
             }
             if u != "root" {
-                let acct = Account::lookup(&u).ok_or_else(|| Reply::new("ERR_SECURITY_VIOLATION", "Unknown caller"))?;
+                let acct = Account::lookup(&u)
+                    .ok_or_else(|| Reply::new("ERR_SECURITY_VIOLATION", "Unknown caller"))?;
                 if !acct.is_bastion_account(&Memberships::of(&u)) {
-                    return Err(Reply::new("ERR_SECURITY_VIOLATION", format!("Caller {u} is not a bastion account")));
+                    return Err(Reply::new(
+                        "ERR_SECURITY_VIOLATION",
+                        format!("Caller {u} is not a bastion account"),
+                    ));
                 }
             }
             u
         }
         None if real.is_root() => "root".to_owned(),
-        None => return Err(Reply::new("ERR_SECURITY_VIOLATION", "Helpers must be run through sudo")),
+        None => {
+            return Err(Reply::new(
+                "ERR_SECURITY_VIOLATION",
+                "Helpers must be run through sudo",
+            ));
+        }
     };
     let groups = Memberships::of(&name);
-    Ok(Caller { name, groups, config })
+    Ok(Caller {
+        name,
+        groups,
+        config,
+    })
 }
 
 /// The `main` of every helper: establish the caller, run `f`, print the envelope.

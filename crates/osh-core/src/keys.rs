@@ -25,13 +25,23 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
             ));
         }
         Err(KeyError::NotAKey(l)) => {
-            let value = if l.trim().is_empty() { Value::Null } else { json!({"key": {"line": l}}) };
-            return Err(Reply::new("KO_NOT_A_KEY", "This doesn't look like an SSH public key, try again")
-                .with_value(value));
+            let value = if l.trim().is_empty() {
+                Value::Null
+            } else {
+                json!({"key": {"line": l}})
+            };
+            return Err(Reply::new(
+                "KO_NOT_A_KEY",
+                "This doesn't look like an SSH public key, try again",
+            )
+            .with_value(value));
         }
     };
     let with_key = |r: Reply, k: &PublicKey| r.with_value(json!({"key": k}));
-    if !config.allowedIngressSshAlgorithms.contains(&key.algorithm()) {
+    if !config
+        .allowedIngressSshAlgorithms
+        .contains(&key.algorithm())
+    {
         let msg = format!(
             "This key's algorithm ({}) is not allowed on this bastion (allowed: {})",
             key.algorithm(),
@@ -42,20 +52,28 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
     if key.family == "RSA" {
         let size = i64::from(key.size);
         if size < config.minimumIngressRsaKeySize {
-            let msg = format!("This key is {size} bits. This is too small, the minimum is {}", config.minimumIngressRsaKeySize);
+            let msg = format!(
+                "This key is {size} bits. This is too small, the minimum is {}",
+                config.minimumIngressRsaKeySize
+            );
             return Err(with_key(Reply::new("KO_KEY_SIZE_TOO_SMALL", msg), &key));
         }
         if size > config.maximumIngressRsaKeySize {
-            let msg = format!("This key is {size} bits. This is too big, the maximum is {}", config.maximumIngressRsaKeySize);
+            let msg = format!(
+                "This key is {size} bits. This is too big, the maximum is {}",
+                config.maximumIngressRsaKeySize
+            );
             return Err(with_key(Reply::new("KO_KEY_SIZE_TOO_BIG", msg), &key));
         }
     }
     let forced = &config.ingressKeysFrom;
-    Ok(if forced.is_empty() || (config.ingressKeysFromAllowOverride && !key.from_list.is_empty()) {
-        key
-    } else {
-        key.with_from(forced)
-    })
+    Ok(
+        if forced.is_empty() || (config.ingressKeysFromAllowOverride && !key.from_list.is_empty()) {
+            key
+        } else {
+            key.with_from(forced)
+        },
+    )
 }
 
 /// The valid keys of an `authorized_keys2` file, in file order.
@@ -93,21 +111,35 @@ pub fn egress_key_path(ssh_dir: &Path, algo: &str, size: i64, epoch: u64) -> Pat
 
 /// Generate an egress key pair with `ssh-keygen` (comment `ACCOUNT@bastionName:EPOCH`).
 /// Returns the private key's path; the caller sets ownership and modes.
-pub fn generate_egress(ssh_dir: &Path, account: &str, config: &Config, epoch: u64) -> Result<PathBuf> {
+pub fn generate_egress(
+    ssh_dir: &Path,
+    account: &str,
+    config: &Config,
+    epoch: u64,
+) -> Result<PathBuf> {
     let algo = config.defaultAccountEgressKeyAlgorithm.as_str();
     let size = config.defaultAccountEgressKeySize;
     let path = egress_key_path(ssh_dir, algo, size, epoch);
     let comment = format!("{account}@{}:{epoch}", config.bastionName);
     let mut cmd = Command::new("ssh-keygen");
-    cmd.args(["-q", "-N", "", "-t", algo, "-C", &comment, "-f"]).arg(&path);
+    cmd.args(["-q", "-N", "", "-t", algo, "-C", &comment, "-f"])
+        .arg(&path);
     if algo != "ed25519" {
         cmd.args(["-b", &size.to_string()]);
     }
-    let out = cmd.output().map_err(|e| Reply::new("ERR_SSH_KEYGEN_FAILED", format!("Couldn't run ssh-keygen: {e}")))?;
+    let out = cmd.output().map_err(|e| {
+        Reply::new(
+            "ERR_SSH_KEYGEN_FAILED",
+            format!("Couldn't run ssh-keygen: {e}"),
+        )
+    })?;
     if !out.status.success() {
         return Err(Reply::new(
             "ERR_SSH_KEYGEN_FAILED",
-            format!("ssh-keygen failed: {}", String::from_utf8_lossy(&out.stderr).trim()),
+            format!(
+                "ssh-keygen failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
         ));
     }
     Ok(path)
@@ -126,17 +158,46 @@ mod tests {
         assert_eq!(r.code, "KO_KEY_SIZE_TOO_SMALL");
         assert_eq!(r.value["key"]["size"], 1024);
         assert!(r.msg.contains("This is too small"));
-        let cfg2 = Config { minimumIngressRsaKeySize: 1024, ingressKeysFrom: vec!["10.0.0.0/8".into()], ..Config::default() };
+        let cfg2 = Config {
+            minimumIngressRsaKeySize: 1024,
+            ingressKeysFrom: vec!["10.0.0.0/8".into()],
+            ..Config::default()
+        };
         let k = ingress_policy(&format!("from=\"1.1.1.1\" {RSA1024}"), &cfg2).unwrap();
         assert_eq!(k.from_list, ["10.0.0.0/8"]);
-        let cfg3 = Config { ingressKeysFromAllowOverride: true, ..cfg2.clone() };
-        assert_eq!(ingress_policy(&format!("from=\"1.1.1.1\" {RSA1024}"), &cfg3).unwrap().from_list, ["1.1.1.1"]);
-        assert_eq!(ingress_policy(RSA1024, &cfg3).unwrap().from_list, ["10.0.0.0/8"]);
-        let cfg4 = Config { allowedIngressSshAlgorithms: vec!["ed25519".into()], ..cfg2 };
-        assert_eq!(ingress_policy(RSA1024, &cfg4).unwrap_err().code, "KO_FORBIDDEN_ALGORITHM");
-        assert_eq!(ingress_policy("-----BEGIN RSA PRIVATE KEY-----", &cfg).unwrap_err().code, "KO_PRIVATE_KEY");
+        let cfg3 = Config {
+            ingressKeysFromAllowOverride: true,
+            ..cfg2.clone()
+        };
+        assert_eq!(
+            ingress_policy(&format!("from=\"1.1.1.1\" {RSA1024}"), &cfg3)
+                .unwrap()
+                .from_list,
+            ["1.1.1.1"]
+        );
+        assert_eq!(
+            ingress_policy(RSA1024, &cfg3).unwrap().from_list,
+            ["10.0.0.0/8"]
+        );
+        let cfg4 = Config {
+            allowedIngressSshAlgorithms: vec!["ed25519".into()],
+            ..cfg2
+        };
+        assert_eq!(
+            ingress_policy(RSA1024, &cfg4).unwrap_err().code,
+            "KO_FORBIDDEN_ALGORITHM"
+        );
+        assert_eq!(
+            ingress_policy("-----BEGIN RSA PRIVATE KEY-----", &cfg)
+                .unwrap_err()
+                .code,
+            "KO_PRIVATE_KEY"
+        );
         let nk = ingress_policy("bogus", &cfg).unwrap_err();
-        assert_eq!((nk.code.as_str(), &nk.value["key"]["line"]), ("KO_NOT_A_KEY", &json!("bogus")));
+        assert_eq!(
+            (nk.code.as_str(), &nk.value["key"]["line"]),
+            ("KO_NOT_A_KEY", &json!("bogus"))
+        );
         assert_eq!(ingress_policy("", &cfg).unwrap_err().value, Value::Null);
     }
 }

@@ -16,7 +16,11 @@ pub fn logger(config: &Config) -> Logger {
     let mut l = Logger::new();
     if config.enableSyslog {
         let facility = Facility::from_name(&config.syslogFacility).unwrap_or(Facility::LOCAL7);
-        l.add(Box::new(SyslogSink::new(DEV_LOG, facility, &config.syslogDescription)));
+        l.add(Box::new(SyslogSink::new(
+            DEV_LOG,
+            facility,
+            &config.syslogDescription,
+        )));
     }
     l
 }
@@ -24,13 +28,18 @@ pub fn logger(config: &Config) -> Logger {
 /// This process's uniqid: `UNIQID` if osh set one for us, else `-`.
 #[must_use]
 pub fn uniqid() -> String {
-    std::env::var("UNIQID").ok().filter(|u| is_uniqid(u)).unwrap_or_else(|| "-".into())
+    std::env::var("UNIQID")
+        .ok()
+        .filter(|u| is_uniqid(u))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// 12 lowercase hex characters.
 #[must_use]
 pub fn is_uniqid(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 12
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// A fresh uniqid: 6 random bytes from the kernel, in hex.
@@ -41,7 +50,9 @@ pub fn new_uniqid() -> String {
     let got = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut b));
     if got.is_err() {
         // No urandom: fall back to time and pid, still unique enough to correlate lines.
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         let mix = t.as_nanos() ^ (u128::from(std::process::id()) << 64);
         b.copy_from_slice(&mix.to_le_bytes()[..6]);
     }
@@ -52,7 +63,9 @@ pub fn new_uniqid() -> String {
 #[must_use]
 pub fn event(kind: &str, uniqid: &str) -> Event {
     let uid = nix::unistd::geteuid();
-    let sysuser = crate::unix::user_by_uid(uid.as_raw()).map(|u| u.name).unwrap_or_default();
+    let sysuser = crate::unix::user_by_uid(uid.as_raw())
+        .map(|u| u.name)
+        .unwrap_or_default();
     Event::new(kind)
         .field("uniqid", uniqid)
         .field("version", VERSION)
@@ -87,6 +100,18 @@ mod tests {
     fn prefix_order() {
         let e = event("open", "0123456789ab");
         let keys: Vec<_> = e.fields().iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["uniqid", "version", "pid", "ppid", "sysuser", "sudo_user", "uid", "gid"]);
+        assert_eq!(
+            keys,
+            [
+                "uniqid",
+                "version",
+                "pid",
+                "ppid",
+                "sysuser",
+                "sudo_user",
+                "uid",
+                "gid"
+            ]
+        );
     }
 }

@@ -25,7 +25,9 @@ pub fn plugin_dir() -> PathBuf {
 /// Path of a helper binary (`osh-NAME`).
 #[must_use]
 pub fn helper(name: &str) -> PathBuf {
-    PathBuf::from(PREFIX).join("bin/helper").join(format!("osh-{name}"))
+    PathBuf::from(PREFIX)
+        .join("bin/helper")
+        .join(format!("osh-{name}"))
 }
 
 /// The configuration directory.

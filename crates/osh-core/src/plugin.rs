@@ -19,7 +19,14 @@ use crate::ui::Out;
 use crate::unix::Memberships;
 
 /// Permission classes, named as the plugin directories.
-pub const CLASSES: &[&str] = &["open", "restricted", "group-owner", "group-gatekeeper", "group-aclkeeper", "admin"];
+pub const CLASSES: &[&str] = &[
+    "open",
+    "restricted",
+    "group-owner",
+    "group-gatekeeper",
+    "group-aclkeeper",
+    "admin",
+];
 
 /// Find a plugin's class (and binary) by where it is installed, as The Bastion does.
 #[must_use]
@@ -53,7 +60,13 @@ pub fn installed() -> Vec<(String, &'static str)> {
 /// for members of `osh-NAME`; admin for admins; group roles for superowners and
 /// anyone holding that role in some group (the plugin checks which group).
 #[must_use]
-pub fn may_run(class: &str, name: &str, account: &str, groups: &Memberships, config: &Config) -> bool {
+pub fn may_run(
+    class: &str,
+    name: &str,
+    account: &str,
+    groups: &Memberships,
+    config: &Config,
+) -> bool {
     match class {
         "open" => true,
         "restricted" => groups.contains(&format!("osh-{name}")),
@@ -61,7 +74,10 @@ pub fn may_run(class: &str, name: &str, account: &str, groups: &Memberships, con
         role => {
             let suffix = format!("-{}", role.trim_start_matches("group-"));
             account::is_superowner(account, groups, config)
-                || groups.names().iter().any(|g| g.starts_with("key") && g.ends_with(&suffix))
+                || groups
+                    .names()
+                    .iter()
+                    .any(|g| g.starts_with("key") && g.ends_with(&suffix))
         }
     }
 }
@@ -111,7 +127,10 @@ impl Ctx {
         if let Some(extra) = parsed.rest.first() {
             return Err(Reply::new(
                 "ERR_BAD_OPTIONS",
-                format!("Error parsing options: unknown or incomplete option '{}', see --help", crate::ui::clean(extra)),
+                format!(
+                    "Error parsing options: unknown or incomplete option '{}', see --help",
+                    crate::ui::clean(extra)
+                ),
             ));
         }
         Ok(parsed)
@@ -136,7 +155,12 @@ impl Ctx {
     }
 
     /// Run a helper and turn a non-OK answer into an error.
-    pub fn helper<S: AsRef<std::ffi::OsStr>>(&self, runas: &str, name: &str, args: &[S]) -> Result<Reply> {
+    pub fn helper<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        runas: &str,
+        name: &str,
+        args: &[S],
+    ) -> Result<Reply> {
         let r = helper::call(runas, name, args);
         if r.is_ok() { Ok(r) } else { Err(r) }
     }
@@ -151,11 +175,21 @@ impl Ctx {
 
 /// A required account-name option: validated, and the account must exist.
 pub fn target_account(parsed: &Parsed, opt: &str) -> Result<Account> {
-    let name = parsed.str(opt).ok_or_else(|| Reply::missing(format!("Missing mandatory parameter --{opt}")))?;
+    let name = parsed
+        .str(opt)
+        .ok_or_else(|| Reply::missing(format!("Missing mandatory parameter --{opt}")))?;
     account::validate_name(name)?;
-    let acct = Account::lookup(name).ok_or_else(|| Reply::new("KO_INVALID_ACCOUNT", format!("Account '{name}' doesn't exist")))?;
+    let acct = Account::lookup(name).ok_or_else(|| {
+        Reply::new(
+            "KO_INVALID_ACCOUNT",
+            format!("Account '{name}' doesn't exist"),
+        )
+    })?;
     if !acct.is_bastion_account(&Memberships::of(name)) {
-        return Err(Reply::new("KO_INVALID_ACCOUNT", format!("'{name}' is not a bastion account")));
+        return Err(Reply::new(
+            "KO_INVALID_ACCOUNT",
+            format!("'{name}' is not a bastion account"),
+        ));
     }
     Ok(acct)
 }
@@ -208,5 +242,9 @@ pub fn main(p: &Plugin) -> ExitCode {
         // The envelope always goes to stdout, even when human text goes to stderr.
         print!("{text}");
     }
-    if reply.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(crate::exit::Exit::PluginError.code()) }
+    if reply.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(crate::exit::Exit::PluginError.code())
+    }
 }

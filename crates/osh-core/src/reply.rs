@@ -28,13 +28,20 @@ impl Reply {
     pub fn new(code: &str, msg: impl Into<String>) -> Self {
         debug_assert!(is_valid_code(code), "bad code {code}");
         let msg = msg.into();
-        Self { code: code.to_owned(), msg: if msg.is_empty() { code.to_owned() } else { msg }, value: Value::Null }
+        Self {
+            code: code.to_owned(),
+            msg: if msg.is_empty() { code.to_owned() } else { msg },
+            value: Value::Null,
+        }
     }
 
     /// `OK` with a value.
     #[must_use]
     pub fn ok(value: Value) -> Self {
-        Self { value, ..Self::new("OK", "OK") }
+        Self {
+            value,
+            ..Self::new("OK", "OK")
+        }
     }
 
     /// Attach a value.
@@ -76,7 +83,10 @@ pub fn is_valid_code(code: &str) -> bool {
         .strip_prefix("OK")
         .or_else(|| code.strip_prefix("KO"))
         .or_else(|| code.strip_prefix("ERR"));
-    rest.is_some_and(|r| r.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
+    rest.is_some_and(|r| {
+        r.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    })
 }
 
 impl From<std::io::Error> for Reply {
@@ -103,7 +113,13 @@ mod tests {
 
     #[test]
     fn codes() {
-        for ok in ["OK", "OK_NO_CHANGE", "KO_ACCESS_DENIED", "ERR_OPERATOR_IS_DRUNK", "KO"] {
+        for ok in [
+            "OK",
+            "OK_NO_CHANGE",
+            "KO_ACCESS_DENIED",
+            "ERR_OPERATOR_IS_DRUNK",
+            "KO",
+        ] {
             assert!(is_valid_code(ok), "{ok}");
         }
         for bad in ["", "ok", "OKAY-NO", "FAIL", "KO_bad", "ERR "] {

@@ -35,13 +35,19 @@ impl Out {
     /// From the environment osh gives plugins (`FORCE_STDERR`, `PLUGIN_QUIET`).
     #[must_use]
     pub fn from_env() -> Self {
-        Self { stderr: std::env::var_os("FORCE_STDERR").is_some(), quiet: std::env::var_os("PLUGIN_QUIET").is_some() }
+        Self {
+            stderr: std::env::var_os("FORCE_STDERR").is_some(),
+            quiet: std::env::var_os("PLUGIN_QUIET").is_some(),
+        }
     }
 
     /// Human text to stderr (used by the shell for its own errors).
     #[must_use]
     pub fn stderr() -> Self {
-        Self { stderr: true, quiet: false }
+        Self {
+            stderr: true,
+            quiet: false,
+        }
     }
 
     fn write(self, text: &str) {
@@ -58,7 +64,10 @@ impl Out {
         if self.quiet {
             return;
         }
-        let host = nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_default();
+        let host = nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_default();
         let right = format!("osh-{VERSION}");
         let fill = 80usize.saturating_sub(3 + host.len() + 3 + right.len() + 3);
         self.write(&format!(
@@ -75,7 +84,10 @@ impl Out {
             return;
         }
         let tag = format!("</{name}>---");
-        self.write(&format!("{}{tag}\n", "-".repeat(80usize.saturating_sub(tag.len()))));
+        self.write(&format!(
+            "{}{tag}\n",
+            "-".repeat(80usize.saturating_sub(tag.len()))
+        ));
     }
 
     /// One `~ ` line per line of `text`.

@@ -29,10 +29,17 @@ pub fn group(name: &str) -> Option<Group> {
 /// Names of every group `name` belongs to (primary included).
 #[must_use]
 pub fn groups_of(name: &str) -> Vec<String> {
-    let Some(u) = user(name) else { return Vec::new() };
-    let Ok(cname) = CString::new(name) else { return Vec::new() };
+    let Some(u) = user(name) else {
+        return Vec::new();
+    };
+    let Ok(cname) = CString::new(name) else {
+        return Vec::new();
+    };
     let gids: Vec<Gid> = getgrouplist(&cname, u.gid).unwrap_or_default();
-    gids.into_iter().filter_map(|g| Group::from_gid(g).ok().flatten()).map(|g| g.name).collect()
+    gids.into_iter()
+        .filter_map(|g| Group::from_gid(g).ok().flatten())
+        .map(|g| g.name)
+        .collect()
 }
 
 /// A cached view of one user's groups, built once per process (a group
@@ -46,7 +53,9 @@ impl Memberships {
     /// The groups of `name`.
     #[must_use]
     pub fn of(name: &str) -> Self {
-        Self { names: groups_of(name) }
+        Self {
+            names: groups_of(name),
+        }
     }
 
     /// Whether the user is in `group`.

@@ -61,24 +61,58 @@ fn ours(line: &str) -> serde_json::Value {
 
 fn token() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just("--osh".to_owned()), Just("-osh".to_owned()), Just("+osh".to_owned()), Just("--port".to_owned()),
-        Just("-p".to_owned()), Just("--port=22".to_owned()), Just("-p=x".to_owned()), Just("--user".to_owned()),
-        Just("-u".to_owned()), Just("-l".to_owned()), Just("--host".to_owned()), Just("-h".to_owned()),
-        Just("--json".to_owned()), Just("--json=1".to_owned()), Just("--verbose".to_owned()), Just("-t".to_owned()),
-        Just("-T".to_owned()), Just("--no-tty".to_owned()), Just("--".to_owned()), Just("-".to_owned()),
-        Just("--timeout".to_owned()), Just("1_0".to_owned()), Just("-5".to_owned()), Just("+3".to_owned()),
-        Just("22".to_owned()), Just("0x1".to_owned()), Just("--OSH".to_owned()), Just("--po".to_owned()),
-        Just("--user=".to_owned()), Just("info".to_owned()), Just("root@127.0.0.1".to_owned()),
-        Just("\"a b\"".to_owned()), Just("'c d'".to_owned()), Just("e\\ f".to_owned()), Just("'g\\'h'".to_owned()),
-        Just("\"i\\\"j\"".to_owned()), Just("\"unbalanced".to_owned()), Just("-F/etc/passwd".to_owned()),
+        Just("--osh".to_owned()),
+        Just("-osh".to_owned()),
+        Just("+osh".to_owned()),
+        Just("--port".to_owned()),
+        Just("-p".to_owned()),
+        Just("--port=22".to_owned()),
+        Just("-p=x".to_owned()),
+        Just("--user".to_owned()),
+        Just("-u".to_owned()),
+        Just("-l".to_owned()),
+        Just("--host".to_owned()),
+        Just("-h".to_owned()),
+        Just("--json".to_owned()),
+        Just("--json=1".to_owned()),
+        Just("--verbose".to_owned()),
+        Just("-t".to_owned()),
+        Just("-T".to_owned()),
+        Just("--no-tty".to_owned()),
+        Just("--".to_owned()),
+        Just("-".to_owned()),
+        Just("--timeout".to_owned()),
+        Just("1_0".to_owned()),
+        Just("-5".to_owned()),
+        Just("+3".to_owned()),
+        Just("22".to_owned()),
+        Just("0x1".to_owned()),
+        Just("--OSH".to_owned()),
+        Just("--po".to_owned()),
+        Just("--user=".to_owned()),
+        Just("info".to_owned()),
+        Just("root@127.0.0.1".to_owned()),
+        Just("\"a b\"".to_owned()),
+        Just("'c d'".to_owned()),
+        Just("e\\ f".to_owned()),
+        Just("'g\\'h'".to_owned()),
+        Just("\"i\\\"j\"".to_owned()),
+        Just("\"unbalanced".to_owned()),
+        Just("-F/etc/passwd".to_owned()),
         "[a-z0-9@.:_-]{1,6}",
     ]
 }
 
 #[test]
 fn getopt_matches_perl_on_generated_command_lines() {
-    let mut runner = TestRunner::new(Config { cases: 1, ..Config::default() });
-    let strat = proptest::collection::vec(proptest::collection::vec(token(), 0..8).prop_map(|t| t.join(" ")), 3000);
+    let mut runner = TestRunner::new(Config {
+        cases: 1,
+        ..Config::default()
+    });
+    let strat = proptest::collection::vec(
+        proptest::collection::vec(token(), 0..8).prop_map(|t| t.join(" ")),
+        3000,
+    );
     let lines = strat.new_tree(&mut runner).unwrap().current();
 
     let mut perl = Command::new("perl")
@@ -95,8 +129,11 @@ fn getopt_matches_perl_on_generated_command_lines() {
     }
     let out = perl.wait_with_output().unwrap();
     assert!(out.status.success());
-    let theirs: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let theirs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(theirs.len(), lines.len());
     let mut mismatches = Vec::new();
     for (line, t) in lines.iter().zip(&theirs) {
@@ -105,5 +142,10 @@ fn getopt_matches_perl_on_generated_command_lines() {
             mismatches.push(format!("{line:?}\n  perl: {t}\n  ours: {o}"));
         }
     }
-    assert!(mismatches.is_empty(), "{} mismatches, first ones:\n{}", mismatches.len(), mismatches[..mismatches.len().min(8)].join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches, first ones:\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(8)].join("\n")
+    );
 }

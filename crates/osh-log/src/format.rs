@@ -22,7 +22,10 @@ impl Event {
     /// A new event of type `kind`, with no fields.
     #[must_use]
     pub fn new(kind: impl Into<String>) -> Self {
-        Self { kind: kind.into(), fields: Vec::new() }
+        Self {
+            kind: kind.into(),
+            fields: Vec::new(),
+        }
     }
 
     /// Append a field. Keys are fixed identifiers chosen by the code, never user input.
@@ -35,10 +38,12 @@ impl Event {
     /// Append a field in place.
     pub fn push(&mut self, key: &str, value: impl AsRef<str>) {
         debug_assert!(
-            key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+            key.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
             "log keys are identifiers: {key}"
         );
-        self.fields.push((key.to_owned(), value.as_ref().to_owned()));
+        self.fields
+            .push((key.to_owned(), value.as_ref().to_owned()));
     }
 
     /// Replace the value of an existing field, or append it.
@@ -59,13 +64,19 @@ impl Event {
     /// The event with a different type, same fields (a `close` repeats its `open`).
     #[must_use]
     pub fn with_kind(&self, kind: &str) -> Self {
-        Self { kind: kind.to_owned(), fields: self.fields.clone() }
+        Self {
+            kind: kind.to_owned(),
+            fields: self.fields.clone(),
+        }
     }
 
     /// The value of a field, if present.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The fields, in order.
@@ -187,14 +198,19 @@ mod tests {
 
     #[test]
     fn render_keeps_order() {
-        let e = Event::new("open").field("b", "2").field("a", "1").field("empty", "");
+        let e = Event::new("open")
+            .field("b", "2")
+            .field("a", "1")
+            .field("empty", "");
         assert_eq!(e.render(), r#"open b="2" a="1" empty="""#);
     }
 
     #[test]
     fn forged_field_stays_inside_its_value() {
         let evil = "x\" allowed=\"true\" account=\"root\n<13>forged";
-        let e = Event::new("open").field("comment", evil).field("allowed", "false");
+        let e = Event::new("open")
+            .field("comment", evil)
+            .field("allowed", "false");
         let line = e.render();
         assert!(!line.contains('\n'));
         let (_, fields) = parse_line(&line).unwrap();

@@ -94,7 +94,12 @@ impl SyslogSink {
             .filter(|c| c.is_ascii_graphic() && *c != ':' && *c != '[')
             .take(32)
             .collect();
-        Self { path: path.into(), facility, tag, socket: None }
+        Self {
+            path: path.into(),
+            facility,
+            tag,
+            socket: None,
+        }
     }
 
     /// The bytes sent for one message.
@@ -102,7 +107,11 @@ impl SyslogSink {
     pub fn datagram(&self, severity: Severity, line: &str, at: &Zoned) -> String {
         let pri = u16::from(self.facility.0) * 8 + severity as u16;
         // `%e` pads the day with a space, as RFC 3164 and syslog(3) do.
-        format!("<{pri}>{} {}: {line}", at.strftime("%b %e %H:%M:%S"), self.tag)
+        format!(
+            "<{pri}>{} {}: {line}",
+            at.strftime("%b %e %H:%M:%S"),
+            self.tag
+        )
     }
 
     fn send(&mut self, payload: &[u8]) -> io::Result<()> {
@@ -130,7 +139,10 @@ impl Sink for SyslogSink {
     fn write(&mut self, event: &Event, line: &str, at: &Zoned) -> SinkStatus {
         let payload = self.datagram(Severity::for_kind(event.kind()), line, at);
         // One reconnect: the daemon may have restarted since we connected.
-        match self.send(payload.as_bytes()).or_else(|_| self.send(payload.as_bytes())) {
+        match self
+            .send(payload.as_bytes())
+            .or_else(|_| self.send(payload.as_bytes()))
+        {
             Ok(()) => SinkStatus::Ok,
             Err(e) => SinkStatus::Failed(format!("syslog: {e}")),
         }
@@ -167,13 +179,19 @@ mod tests {
         let mut sink = SyslogSink::new(&path, Facility::LOCAL7, "osh");
         let ev = Event::new("open").field("a", "b");
         // No daemon yet: reported, not raised.
-        assert!(matches!(sink.write(&ev, &ev.render(), &Zoned::now()), SinkStatus::Failed(_)));
+        assert!(matches!(
+            sink.write(&ev, &ev.render(), &Zoned::now()),
+            SinkStatus::Failed(_)
+        ));
         let rx = UnixDatagram::bind(&path).unwrap();
         assert_eq!(sink.write(&ev, &ev.render(), &Zoned::now()), SinkStatus::Ok);
         let mut buf = [0u8; 256];
         let n = rx.recv(&mut buf).unwrap();
         let got = std::str::from_utf8(&buf[..n]).unwrap();
-        assert!(got.starts_with("<190>") && got.ends_with(" osh: open a=\"b\""), "{got}");
+        assert!(
+            got.starts_with("<190>") && got.ends_with(" osh: open a=\"b\""),
+            "{got}"
+        );
         // The daemon restarts: the sink reconnects by itself.
         drop(rx);
         std::fs::remove_file(&path).unwrap();

@@ -58,15 +58,25 @@ impl PublicKey {
             return Err(not_a_key());
         }
         let words: Vec<&str> = cleaned.split_ascii_whitespace().collect();
-        let type_at = words.iter().position(|w| family_of(w).is_some()).ok_or_else(not_a_key)?;
+        let type_at = words
+            .iter()
+            .position(|w| family_of(w).is_some())
+            .ok_or_else(not_a_key)?;
         // At most one options word before the type (upstream's grammar).
         if type_at > 1 {
             return Err(not_a_key());
         }
-        let prefix = if type_at == 1 { words[0].to_owned() } else { String::new() };
+        let prefix = if type_at == 1 {
+            words[0].to_owned()
+        } else {
+            String::new()
+        };
         let typecode = words[type_at].to_owned();
         let b64 = (*words.get(type_at + 1).ok_or_else(not_a_key)?).to_owned();
-        if !b64.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=') {
+        if !b64
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+        {
             return Err(not_a_key());
         }
         let comment = {
@@ -104,13 +114,21 @@ impl PublicKey {
     #[must_use]
     pub fn with_from(&self, from: &[String]) -> Self {
         let mut k = self.clone();
-        k.prefix = if from.is_empty() { String::new() } else { format!("from=\"{}\"", from.join(",")) };
+        k.prefix = if from.is_empty() {
+            String::new()
+        } else {
+            format!("from=\"{}\"", from.join(","))
+        };
         k.from_list = from.to_vec();
         let bare = match &k.comment {
             Some(c) => format!("{} {} {c}", k.typecode, k.base64),
             None => format!("{} {}", k.typecode, k.base64),
         };
-        k.line = if k.prefix.is_empty() { bare } else { format!("{} {bare}", k.prefix) };
+        k.line = if k.prefix.is_empty() {
+            bare
+        } else {
+            format!("{} {bare}", k.prefix)
+        };
         k
     }
 
@@ -134,11 +152,20 @@ fn family_of(typecode: &str) -> Option<&'static str> {
 }
 
 fn parse_from(prefix: &str) -> Vec<String> {
-    let Some(rest) = prefix.strip_prefix("from=").and_then(|r| r.strip_prefix(['"', '\''])) else {
+    let Some(rest) = prefix
+        .strip_prefix("from=")
+        .and_then(|r| r.strip_prefix(['"', '\'']))
+    else {
         return Vec::new();
     };
-    let list: String = rest.chars().take_while(|c| !matches!(c, ' ' | '"' | '\'')).collect();
-    list.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    let list: String = rest
+        .chars()
+        .take_while(|c| !matches!(c, ' ' | '"' | '\''))
+        .collect();
+    list.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Reads SSH wire-format strings (u32 big-endian length + bytes).
@@ -224,7 +251,10 @@ mod tests {
         let k = PublicKey::parse(&format!("ssh-rsa {RSA1024} test@rsa1024\n")).unwrap();
         assert_eq!(k.size, 1024);
         assert_eq!(k.family, "RSA");
-        assert_eq!(k.fingerprint, "SHA256:tHu5MD2vgUWxduQUnXqtHaRCCbez7CB9hOvD7zMZu/U");
+        assert_eq!(
+            k.fingerprint,
+            "SHA256:tHu5MD2vgUWxduQUnXqtHaRCCbez7CB9hOvD7zMZu/U"
+        );
         assert_eq!(k.comment.as_deref(), Some("test@rsa1024"));
         assert_eq!(k.line, format!("ssh-rsa {RSA1024} test@rsa1024"));
         assert_eq!(k.prefix, "");
@@ -232,7 +262,8 @@ mod tests {
 
     #[test]
     fn from_prefix() {
-        let k = PublicKey::parse(&format!("from=\"1.2.3.4,10.0.0.0/8\" ssh-rsa {RSA1024}")).unwrap();
+        let k =
+            PublicKey::parse(&format!("from=\"1.2.3.4,10.0.0.0/8\" ssh-rsa {RSA1024}")).unwrap();
         assert_eq!(k.from_list, vec!["1.2.3.4", "10.0.0.0/8"]);
         assert_eq!(k.prefix, "from=\"1.2.3.4,10.0.0.0/8\"");
         let k2 = k.with_from(&[]);
@@ -241,7 +272,10 @@ mod tests {
 
     #[test]
     fn refusals() {
-        assert_eq!(PublicKey::parse("-----BEGIN OPENSSH PRIVATE KEY-----\nabc"), Err(KeyError::PrivateKey));
+        assert_eq!(
+            PublicKey::parse("-----BEGIN OPENSSH PRIVATE KEY-----\nabc"),
+            Err(KeyError::PrivateKey)
+        );
         assert!(matches!(PublicKey::parse("bogus"), Err(KeyError::NotAKey(l)) if l == "bogus"));
         assert!(matches!(PublicKey::parse(""), Err(KeyError::NotAKey(_))));
         // Type mismatch between the line and the blob.
@@ -259,10 +293,18 @@ mod tests {
             panic!("ssh-keygen is needed for this test (apt-get install openssh-client)");
         }
         let dir = tempfile::tempdir().unwrap();
-        for (t, b) in [("ed25519", ""), ("ecdsa", "256"), ("ecdsa", "384"), ("ecdsa", "521"), ("rsa", "2048"), ("rsa", "3072")] {
+        for (t, b) in [
+            ("ed25519", ""),
+            ("ecdsa", "256"),
+            ("ecdsa", "384"),
+            ("ecdsa", "521"),
+            ("rsa", "2048"),
+            ("rsa", "3072"),
+        ] {
             let f = dir.path().join(format!("k{t}{b}"));
             let mut c = Command::new("ssh-keygen");
-            c.args(["-q", "-N", "", "-C", "me@x", "-t", t, "-f"]).arg(&f);
+            c.args(["-q", "-N", "", "-C", "me@x", "-t", t, "-f"])
+                .arg(&f);
             if !b.is_empty() {
                 c.args(["-b", b]);
             }
@@ -270,7 +312,12 @@ mod tests {
             let pubf = f.with_extension("pub");
             let line = std::fs::read_to_string(&pubf).unwrap();
             let k = PublicKey::parse(&line).unwrap();
-            let out = Command::new("ssh-keygen").arg("-l").arg("-f").arg(&pubf).output().unwrap();
+            let out = Command::new("ssh-keygen")
+                .arg("-l")
+                .arg("-f")
+                .arg(&pubf)
+                .output()
+                .unwrap();
             let out = String::from_utf8(out.stdout).unwrap();
             let expect = format!("{} {} me@x ({})", k.size, k.fingerprint, k.family);
             assert_eq!(out.trim(), expect);

@@ -34,7 +34,9 @@ fn describe(name: &str) -> &'static str {
 }
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
-    let mut text = String::from("OSH help\n\nCommands you can run (--osh COMMAND, add --help for its options):\n");
+    let mut text = String::from(
+        "OSH help\n\nCommands you can run (--osh COMMAND, add --help for its options):\n",
+    );
     let mut last_class = "";
     for (name, class) in plugin::installed() {
         if !plugin::may_run(class, &name, &ctx.account.name, &ctx.groups, &ctx.config) {
@@ -46,7 +48,9 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         }
         text.push_str(&format!("  {name:<28} {}\n", describe(&name)));
     }
-    text.push_str("\nTo connect to a server: ssh ACCOUNT@BASTION -t -- [USER@]HOST [-p PORT] [-- COMMAND]");
+    text.push_str(
+        "\nTo connect to a server: ssh ACCOUNT@BASTION -t -- [USER@]HOST [-p PORT] [-- COMMAND]",
+    );
     ctx.out.info(&text);
     Ok(Reply::new("OK", ""))
 }

@@ -23,7 +23,10 @@ fn alias_command(template: &str, account: &str, bastion: &str, host: &str) -> St
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let c = &ctx.config;
-    let host = nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_default();
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_default();
     let (admin, superowner, auditor) = (ctx.is_admin(), ctx.is_superowner(), ctx.is_auditor());
     let alias = alias_command(&c.bastionCommand, &ctx.account.name, &c.bastionName, &host);
     let mut text = format!("You are {}\n", ctx.account.name);
@@ -36,7 +39,10 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     if admin {
         text.push_str("Woosh, you are even a bastion admin!\n");
     }
-    text.push_str(&format!("\nYour alias to connect to this bastion is:\nalias {}='{alias}'\n", c.bastionName));
+    text.push_str(&format!(
+        "\nYour alias to connect to this bastion is:\nalias {}='{alias}'\n",
+        c.bastionName
+    ));
     let accounts = unix::group(osh_core::account::BASTION_USERS).map_or(0, |g| g.mem.len());
     let mut value = json!({
         "account": ctx.account.name,
@@ -66,8 +72,14 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     });
     // Who the admins are is for admins and auditors to know.
     if admin || auditor {
-        text.push_str(&format!("\nMy admins are: {}\n", c.adminAccounts.join(", ")));
-        text.push_str(&format!("My super owners are: {}\n", c.superOwnerAccounts.join(", ")));
+        text.push_str(&format!(
+            "\nMy admins are: {}\n",
+            c.adminAccounts.join(", ")
+        ));
+        text.push_str(&format!(
+            "My super owners are: {}\n",
+            c.superOwnerAccounts.join(", ")
+        ));
         value["adminAccounts"] = json!(c.adminAccounts);
         value["superOwnerAccounts"] = json!(c.superOwnerAccounts);
     }
@@ -79,6 +91,9 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
 mod tests {
     #[test]
     fn alias() {
-        assert_eq!(super::alias_command("ssh ACCOUNT@HOSTNAME -t -- ", "bob", "b", "h"), "ssh bob@h -t -- ");
+        assert_eq!(
+            super::alias_command("ssh ACCOUNT@HOSTNAME -t -- ", "bob", "b", "h"),
+            "ssh bob@h -t -- "
+        );
     }
 }

@@ -29,21 +29,40 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     let line = match p.str("public-key") {
         Some(k) => k.to_owned(),
         None => {
-            ctx.out.info("Please paste the SSH public key you want to add. It usually ends in .pub:");
+            ctx.out
+                .info("Please paste the SSH public key you want to add. It usually ends in .pub:");
             let input = ctx.stdin(MAX_INPUT)?;
-            input.lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_owned()
+            input
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .to_owned()
         }
     };
     let key = keys::ingress_policy(&line, &ctx.config)?;
     let path = ctx.account.home.join(paths::AUTHORIZED_KEYS);
-    if keys::read_authorized(&path).iter().any(|k| k.base64 == key.base64) {
-        return Err(Reply::new("KO_DUPLICATE_KEY", "This public key already exists on your account!")
-            .with_value(json!({"key": key})));
+    if keys::read_authorized(&path)
+        .iter()
+        .any(|k| k.base64 == key.base64)
+    {
+        return Err(Reply::new(
+            "KO_DUPLICATE_KEY",
+            "This public key already exists on your account!",
+        )
+        .with_value(json!({"key": key})));
     }
-    let mut f = std::fs::OpenOptions::new().append(true).create(true).open(&path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)?;
     f.write_all(format!("{}\n", key.line).as_bytes())?;
     f.sync_all()?;
-    ctx.out.info(&format!("Public key successfully added:\n{} {} ({})", key.fingerprint, key.comment.as_deref().unwrap_or(""), key.family));
+    ctx.out.info(&format!(
+        "Public key successfully added:\n{} {} ({})",
+        key.fingerprint,
+        key.comment.as_deref().unwrap_or(""),
+        key.family
+    ));
     Ok(Reply::new("OK", "Public key successfully added")
         .with_value(json!({"connect_only_from": ctx.config.ingressKeysFrom, "key": key})))
 }

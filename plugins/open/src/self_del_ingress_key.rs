@@ -14,35 +14,68 @@ pub const PLUGIN: Plugin = Plugin {
     run,
 };
 
-const SPEC: &[Opt] = &[opt("id-to-delete|l", Kind::Int), opt("fingerprint-to-delete|f", Kind::Str)];
+const SPEC: &[Opt] = &[
+    opt("id-to-delete|l", Kind::Int),
+    opt("fingerprint-to-delete|f", Kind::Str),
+];
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let path = ctx.account.home.join(paths::AUTHORIZED_KEYS);
     let text = std::fs::read_to_string(&path)?;
     // Key lines with their position in the file, so comments and unknown lines survive.
-    let parsed: Vec<(usize, PublicKey)> =
-        text.lines().enumerate().filter_map(|(i, l)| PublicKey::parse(l).ok().map(|k| (i, k))).collect();
+    let parsed: Vec<(usize, PublicKey)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| PublicKey::parse(l).ok().map(|k| (i, k)))
+        .collect();
     if parsed.is_empty() {
-        return Err(Reply::new("ERR_NO_KEY", "You have no key to delete (wait, how did you connect in the first place?!)"));
+        return Err(Reply::new(
+            "ERR_NO_KEY",
+            "You have no key to delete (wait, how did you connect in the first place?!)",
+        ));
     }
     if parsed.len() == 1 {
-        return Err(Reply::new("ERR_ONLY_ONE_KEY", "You can't delete the only valid key you have!"));
+        return Err(Reply::new(
+            "ERR_ONLY_ONE_KEY",
+            "You can't delete the only valid key you have!",
+        ));
     }
     let index = match (p.int("id-to-delete"), p.str("fingerprint-to-delete")) {
-        (Some(_), Some(_)) => return Err(Reply::new("ERR_INCOMPATIBLE_PARAMETERS", "Use either --id-to-delete or --fingerprint-to-delete")),
-        (None, None) => return Err(Reply::missing("Specify the key with --id-to-delete or --fingerprint-to-delete")),
+        (Some(_), Some(_)) => {
+            return Err(Reply::new(
+                "ERR_INCOMPATIBLE_PARAMETERS",
+                "Use either --id-to-delete or --fingerprint-to-delete",
+            ));
+        }
+        (None, None) => {
+            return Err(Reply::missing(
+                "Specify the key with --id-to-delete or --fingerprint-to-delete",
+            ));
+        }
         (Some(id), None) => {
-            let i = usize::try_from(id).ok().filter(|i| (1..=parsed.len()).contains(i));
+            let i = usize::try_from(id)
+                .ok()
+                .filter(|i| (1..=parsed.len()).contains(i));
             i.ok_or_else(|| Reply::new("ERR_INVALID_ID", "Bad key ID"))? - 1
         }
         (None, Some(fp)) => parsed
             .iter()
             .position(|(_, k)| k.fingerprint == fp)
-            .ok_or_else(|| Reply::new("ERR_NO_MATCH", "Couldn't find any key matching this fingerprint"))?,
+            .ok_or_else(|| {
+                Reply::new(
+                    "ERR_NO_MATCH",
+                    "Couldn't find any key matching this fingerprint",
+                )
+            })?,
     };
     let (line_no, deleted) = &parsed[index];
-    let mut kept: String = text.lines().enumerate().filter(|(i, _)| i != line_no).map(|(_, l)| format!("{l}\n")).collect();
+    let mut kept: String = text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| i != line_no)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
     if kept.is_empty() {
         kept.push('\n');
     }
@@ -53,6 +86,13 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     std::fs::rename(&tmp, &path)?;
     let mut v = json!(deleted);
     v["err"] = json!("OK");
-    ctx.out.info(&format!("Key ID {} ({}) successfully deleted", index + 1, deleted.fingerprint));
-    Ok(Reply::new("OK", format!("Key ID {} successfully deleted", index + 1)).with_value(json!({"deleted_key": v})))
+    ctx.out.info(&format!(
+        "Key ID {} ({}) successfully deleted",
+        index + 1,
+        deleted.fingerprint
+    ));
+    Ok(
+        Reply::new("OK", format!("Key ID {} successfully deleted", index + 1))
+            .with_value(json!({"deleted_key": v})),
+    )
 }

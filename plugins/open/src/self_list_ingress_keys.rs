@@ -33,5 +33,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     ctx.options(&[])?;
     let k = keys::read_authorized(&ctx.account.home.join(paths::AUTHORIZED_KEYS));
     ctx.out.info(&describe(&k));
-    Ok(Reply::ok(json!({"account": ctx.account.name, "keys": keys::keys_value(&k)})))
+    Ok(Reply::ok(
+        json!({"account": ctx.account.name, "keys": keys::keys_value(&k)}),
+    ))
 }

@@ -28,23 +28,39 @@ const SPEC: &[Opt] = &[
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
-    let name = p.str("account").ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
+    let name = p
+        .str("account")
+        .ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
     account::validate_name(name)?;
     if p.int("uid").is_some() == p.flag("uid-auto") {
         return Err(Reply::missing("Specify exactly one of --uid or --uid-auto"));
     }
     let key_line = match (p.str("public-key"), p.flag("no-key")) {
-        (Some(_), true) => return Err(Reply::invalid("--public-key and --no-key are mutually exclusive")),
+        (Some(_), true) => {
+            return Err(Reply::invalid(
+                "--public-key and --no-key are mutually exclusive",
+            ));
+        }
         (Some(k), false) => Some(k.to_owned()),
         (None, true) => None,
         (None, false) => {
-            ctx.out.info("Please paste the SSH public key of the new account:");
+            ctx.out
+                .info("Please paste the SSH public key of the new account:");
             let input = ctx.stdin(osh_plugins_open::self_add_ingress_key::MAX_INPUT)?;
-            Some(input.lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_owned())
+            Some(
+                input
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .to_owned(),
+            )
         }
     };
     // Checked here for a quick answer; the helper checks it again.
-    let key = key_line.as_deref().map(|l| keys::ingress_policy(l, &ctx.config)).transpose()?;
+    let key = key_line
+        .as_deref()
+        .map(|l| keys::ingress_policy(l, &ctx.config))
+        .transpose()?;
     let mut args: Vec<String> = vec!["--account".into(), name.into()];
     match p.int("uid") {
         Some(uid) => args.extend(["--uid".into(), uid.to_string()]),

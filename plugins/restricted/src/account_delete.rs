@@ -17,14 +17,21 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("no-confirm", Kind::Flag)]
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
-    let name = p.str("account").ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
+    let name = p
+        .str("account")
+        .ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
     account::validate_name(name)?;
     if !p.flag("no-confirm") {
         let sentence = format!("Yes, do as I say and delete {name}, kthxbye");
-        ctx.out.info(&format!("!!! You are about to delete the account {name}. To confirm, type exactly:\n{sentence}"));
+        ctx.out.info(&format!(
+            "!!! You are about to delete the account {name}. To confirm, type exactly:\n{sentence}"
+        ));
         let answer = ctx.stdin(4096)?;
         if answer.lines().next().map(str::trim) != Some(sentence.as_str()) {
-            return Err(Reply::new("KO_NOT_CONFIRMED", "You didn't type the confirmation sentence, aborting"));
+            return Err(Reply::new(
+                "KO_NOT_CONFIRMED",
+                "You didn't type the confirmation sentence, aborting",
+            ));
         }
     }
     let r = ctx.helper("root", "accountDelete", &["--account", name])?;

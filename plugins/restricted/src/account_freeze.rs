@@ -24,7 +24,9 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("reason", Kind::Str)];
 
 fn toggle(ctx: &mut Ctx, action: &str) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
-    let name = p.str("account").ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
+    let name = p
+        .str("account")
+        .ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
     account::validate_name(name)?;
     let mut args = vec!["--account", name, "--action", action];
     if let Some(r) = p.str("reason") {

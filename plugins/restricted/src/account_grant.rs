@@ -25,10 +25,18 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("command", Kind::Str)];
 
 fn change(ctx: &mut Ctx, action: &str) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
-    let name = p.str("account").ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
+    let name = p
+        .str("account")
+        .ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
     account::validate_name(name)?;
-    let cmd = p.str("command").ok_or_else(|| Reply::missing("Missing mandatory parameter --command"))?;
-    let r = ctx.helper("root", "accountGrantCommand", &["--account", name, "--command", cmd, "--action", action])?;
+    let cmd = p
+        .str("command")
+        .ok_or_else(|| Reply::missing("Missing mandatory parameter --command"))?;
+    let r = ctx.helper(
+        "root",
+        "accountGrantCommand",
+        &["--account", name, "--command", cmd, "--action", action],
+    )?;
     ctx.out.info(&r.msg);
     Ok(r)
 }

@@ -25,11 +25,18 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str)];
 pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
     let groups = Memberships::of(&acct.name);
     let cfg = &ctx.config;
-    let read = |k: &str| std::fs::read_to_string(acct.public_config(k)).ok().map(|s| s.trim().to_owned());
+    let read = |k: &str| {
+        std::fs::read_to_string(acct.public_config(k))
+            .ok()
+            .map(|s| s.trim().to_owned())
+    };
     let always_local = read("always_active").is_some_and(|v| v == "yes");
     let always_cfg = cfg.alwaysActiveAccounts.contains(&acct.name);
     let frozen = read("frozen").map(|t| serde_json_or_text(&t));
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let num = |v: &Value| v.as_str().and_then(|s| s.parse::<u64>().ok());
     let ttl = num(&private["account_ttl"]);
     let created = num(&private["creation_timestamp"]);
@@ -76,7 +83,13 @@ fn serde_json_or_text(t: &str) -> Value {
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let acct = plugin::target_account(&p, "account")?;
-    let private = ctx.helper("keyreader", "accountRead", &["--account", acct.name.as_str(), "--what", "info"])?.value;
+    let private = ctx
+        .helper(
+            "keyreader",
+            "accountRead",
+            &["--account", acct.name.as_str(), "--what", "info"],
+        )?
+        .value;
     let v = state(&acct, ctx, &private);
     let yes = |k: &str| if v[k] == json!(1) { "yes" } else { "no" };
     let mut text = format!(
@@ -91,9 +104,26 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         yes("is_ttl_set"),
         yes("is_ttl_expired"),
     );
-    let cmds: Vec<&str> = v["allowed_commands"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    text.push_str(&format!("restricted commands granted: {}\n", if cmds.is_empty() { "none".into() } else { cmds.join(", ") }));
-    text.push_str(&format!("egress ssh config: {}", v["account_egress_ssh_config"]["type"].as_str().unwrap_or("default")));
+    let cmds: Vec<&str> = v["allowed_commands"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    text.push_str(&format!(
+        "restricted commands granted: {}\n",
+        if cmds.is_empty() {
+            "none".into()
+        } else {
+            cmds.join(", ")
+        }
+    ));
+    text.push_str(&format!(
+        "egress ssh config: {}",
+        v["account_egress_ssh_config"]["type"]
+            .as_str()
+            .unwrap_or("default")
+    ));
     ctx.out.info(&text);
     Ok(Reply::ok(v))
 }

@@ -21,20 +21,32 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     if let Some(a) = p.str("account") {
         account::validate_name(a)?;
     }
-    let all = ctx.helper("keyreader", "accountRead", &["--what", "list"])?.value;
+    let all = ctx
+        .helper("keyreader", "accountRead", &["--what", "list"])?
+        .value;
     let mut out = Map::new();
     let mut text = String::new();
     for (name, private) in all.as_object().into_iter().flatten() {
         if p.str("account").is_some_and(|a| a != name) {
             continue;
         }
-        let Some(acct) = Account::lookup(name) else { continue };
+        let Some(acct) = Account::lookup(name) else {
+            continue;
+        };
         let state = crate::account_info::state(&acct, ctx, private);
         text.push_str(&format!(
             "{name:<28} uid {:<7} {}{}\n",
             acct.uid,
-            if state["is_frozen"] == 1 { "FROZEN " } else { "" },
-            if state["is_ttl_expired"] == 1 { "TTL-EXPIRED" } else { "" }
+            if state["is_frozen"] == 1 {
+                "FROZEN "
+            } else {
+                ""
+            },
+            if state["is_ttl_expired"] == 1 {
+                "TTL-EXPIRED"
+            } else {
+                ""
+            }
         ));
         out.insert(name.clone(), state);
     }

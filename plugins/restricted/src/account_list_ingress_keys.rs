@@ -18,7 +18,11 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str)];
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let acct = plugin::target_account(&p, "account")?;
-    let r = ctx.helper("keyreader", "accountRead", &["--account", acct.name.as_str(), "--what", "ingress"])?;
+    let r = ctx.helper(
+        "keyreader",
+        "accountRead",
+        &["--account", acct.name.as_str(), "--what", "ingress"],
+    )?;
     let keys: Vec<PublicKey> = r.value["keys"]
         .as_array()
         .into_iter()
@@ -26,6 +30,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         .filter_map(|k| k["line"].as_str())
         .filter_map(|l| PublicKey::parse(l).ok())
         .collect();
-    ctx.out.info(&osh_plugins_open::self_list_ingress_keys::describe(&keys));
+    ctx.out
+        .info(&osh_plugins_open::self_list_ingress_keys::describe(&keys));
     Ok(Reply::ok(r.value))
 }

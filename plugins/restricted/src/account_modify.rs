@@ -33,7 +33,12 @@ const SETTINGS: &[&str] = &[
 ];
 
 /// The Bastion's options that need features osh does not have yet.
-const NOT_YET: &[&str] = &["mfa-password-required", "mfa-totp-required", "personal-egress-mfa-required", "egress-session-multiplexing"];
+const NOT_YET: &[&str] = &[
+    "mfa-password-required",
+    "mfa-totp-required",
+    "personal-egress-mfa-required",
+    "egress-session-multiplexing",
+];
 
 const SPEC: &[Opt] = &[
     opt("account", Kind::Str),
@@ -54,24 +59,55 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let acct = plugin::target_account(&p, "account")?;
     if let Some(n) = NOT_YET.iter().find(|n| p.str(n).is_some()) {
-        return Err(Reply::new("ERR_NOT_SUPPORTED", format!("--{n} is not supported by this bastion yet")));
+        return Err(Reply::new(
+            "ERR_NOT_SUPPORTED",
+            format!("--{n} is not supported by this bastion yet"),
+        ));
     }
-    let given: Vec<(&str, &str)> = SETTINGS.iter().filter_map(|n| p.str(n).map(|v| (*n, v))).collect();
+    let given: Vec<(&str, &str)> = SETTINGS
+        .iter()
+        .filter_map(|n| p.str(n).map(|v| (*n, v)))
+        .collect();
     if given.is_empty() {
         return Err(Reply::missing("Nothing to modify, see --help"));
     }
     let mut out = Map::new();
     let mut all_ok = true;
     for (name, value) in given {
-        let r = osh_core::helper::call("root", "accountModify", &["--account", acct.name.as_str(), "--option", name, "--value", value]);
+        let r = osh_core::helper::call(
+            "root",
+            "accountModify",
+            &[
+                "--account",
+                acct.name.as_str(),
+                "--option",
+                name,
+                "--value",
+                value,
+            ],
+        );
         all_ok &= r.is_ok();
-        ctx.out.info(&format!("{name}: {}", if r.is_ok() { r.code.as_str() } else { r.msg.as_str() }));
-        out.insert(name.replace('-', "_"), json!({"error_code": r.code, "error_message": r.msg}));
+        ctx.out.info(&format!(
+            "{name}: {}",
+            if r.is_ok() {
+                r.code.as_str()
+            } else {
+                r.msg.as_str()
+            }
+        ));
+        out.insert(
+            name.replace('-', "_"),
+            json!({"error_code": r.code, "error_message": r.msg}),
+        );
     }
     let value = Value::Object(out);
     if all_ok {
         Ok(Reply::ok(value))
     } else {
-        Err(Reply::new("ERR_PARTIAL_FAILURE", "Some modifications failed, see the value for details").with_value(value))
+        Err(Reply::new(
+            "ERR_PARTIAL_FAILURE",
+            "Some modifications failed, see the value for details",
+        )
+        .with_value(value))
     }
 }
