@@ -6,9 +6,6 @@
 //! long as the pipe to its stdin is open, so a test that panics or is killed
 //! takes its sandbox with it. Commands run inside with `nsenter`.
 
-// This is test support: failing loudly with context is its job.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
-
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
