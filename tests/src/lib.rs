@@ -133,6 +133,12 @@ impl Sandbox {
     pub fn start(name: &str) -> Self {
         let build = std::env::var("OSH_BUILD_DIR")
             .map_or_else(|_| repo().join("target/debug"), PathBuf::from);
+        Self::start_from(name, &build)
+    }
+
+    /// Like [`Sandbox::start`], with the binaries taken from `build`.
+    #[must_use]
+    pub fn start_from(name: &str, build: &Path) -> Self {
         assert!(
             build.join("osh").is_file() && build.join("osh-accountCreate").is_file(),
             "the binaries are not built in {}: run the README's test command (install/test), or cargo build --workspace --bins",
@@ -148,7 +154,7 @@ impl Sandbox {
             .args(["run", "--private-net", "--state"])
             .arg(&state)
             .arg("--from")
-            .arg(&build)
+            .arg(build)
             .stdin(Stdio::piped())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
