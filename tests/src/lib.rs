@@ -121,6 +121,8 @@ impl std::fmt::Display for Run {
 /// A running sandbox.
 pub struct Sandbox {
     child: Child,
+    /// Where the installed binaries came from (same path inside and outside).
+    pub build: PathBuf,
     /// State directory on the host (keys, logs of the sandbox).
     pub state: PathBuf,
     pid: String,
@@ -162,6 +164,7 @@ impl Sandbox {
             .expect("install/sandbox runs");
         let mut sb = Self {
             child,
+            build: build.to_path_buf(),
             state,
             pid: String::new(),
         };

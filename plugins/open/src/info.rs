@@ -11,14 +11,27 @@ pub const PLUGIN: Plugin = Plugin {
     run,
 };
 
-/// `bastionCommand` with its tokens replaced, as users should alias it.
+/// `bastionCommand` with its tokens replaced, as users should alias it. One
+/// pass over the template, so a replaced value is never itself re-read as a token.
 fn alias_command(template: &str, account: &str, bastion: &str, host: &str) -> String {
-    template
-        .replace("ACCOUNT", account)
-        .replace("USER", account)
-        .replace("BASTIONNAME", bastion)
-        .replace("CACHENAME", bastion)
-        .replace("HOSTNAME", host)
+    const TOKENS: &[&str] = &["ACCOUNT", "USER", "BASTIONNAME", "CACHENAME", "HOSTNAME"];
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while !rest.is_empty() {
+        if let Some(tok) = TOKENS.iter().find(|t| rest.starts_with(**t)) {
+            out.push_str(match *tok {
+                "ACCOUNT" | "USER" => account,
+                "HOSTNAME" => host,
+                _ => bastion,
+            });
+            rest = &rest[tok.len()..];
+        } else {
+            let c = rest.chars().next().unwrap_or_default();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
 }
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {

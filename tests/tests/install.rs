@@ -1,0 +1,138 @@
+//! The installer and the sshd it configures: idempotent re-runs, root's own
+//! login left working, no forwarding for accounts, and the close event written
+//! when a client vanishes in the middle of a command.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use osh_tests::{Sandbox, can_run, field};
+
+const STATE: &str = "cd / && sha256sum etc/passwd etc/group etc/sudoers.d/osh etc/ssh/sshd_config.d/osh.conf \
+                     etc/bastion/bastion.conf etc/shells && find opt/osh home/allowkeeper home/*keeper -printf '%p %m %u %g\\n' | sort";
+
+#[test]
+fn install() {
+    if !can_run("install") {
+        return;
+    }
+    let sb = Sandbox::start("install");
+
+    // Running the installer again changes nothing, in either mode.
+    let before = sb.root_ok(STATE);
+    let repo = osh_tests::repo();
+    let inst = repo.join("install/install");
+    for args in [
+        format!("--upgrade --from {}", sb.build.display()),
+        format!(
+            "--new-install --from {} --admin admin --admin-key {}",
+            sb.build.display(),
+            sb.state.join("admin_key.pub").display()
+        ),
+    ] {
+        sb.root_ok(&format!("{} {args}", inst.display()));
+        assert_eq!(
+            sb.root_ok(STATE),
+            before,
+            "installer {args} changed the system"
+        );
+    }
+    sb.admin(&["--osh", "info"]).code(0);
+    assert!(sb.root_ok("visudo -c").contains("parsed OK"));
+
+    // root keeps an ordinary login with its own shell.
+    sb.root_ok(&format!(
+        "install -d -m 700 /root/.ssh && cp {}.pub /root/.ssh/authorized_keys",
+        sb.admin_key().display()
+    ));
+    sb.ssh(&sb.admin_key(), "root", &["id", "-u"])
+        .code(0)
+        .contains("0\n");
+
+    // Accounts get no forwarding of any kind through the bastion's sshd.
+    let fwd = sb.ssh_full(
+        &sb.admin_key(),
+        "admin",
+        &["-W", "127.0.0.2:2223"],
+        &[],
+        Some(b""),
+    );
+    assert_eq!(fwd.code, 255, "{fwd}");
+    assert!(
+        !fwd.stdout.contains("SSH-2.0"),
+        "stdio forwarding reached the target: {fwd}"
+    );
+
+    // A client that vanishes while a command runs: osh still writes close,
+    // with the signal, and nothing of the command is left running.
+    let pid = std::fs::read_to_string(sb.state.join("pid")).unwrap();
+    let mut client = Command::new("nsenter")
+        .args([
+            "--target",
+            pid.trim(),
+            "--mount",
+            "--uts",
+            "--ipc",
+            "--net",
+            "--pid",
+            "--",
+            "ssh",
+            "-tt",
+            "-i",
+        ])
+        .arg(sb.admin_key())
+        .args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-p",
+            "2222",
+        ])
+        .args([
+            "admin@127.0.0.1",
+            "--",
+            "--osh",
+            "accountDelete",
+            "--account",
+            "admin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the plugin is waiting for its confirmation, then kill the client.
+    let mut running = false;
+    for _ in 0..100 {
+        if sb.root("pgrep -x accountDelete").code == 0 {
+            running = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(running, "the plugin never started");
+    // The ssh client runs as nsenter's child: kill it, not nsenter.
+    sb.root_ok("pkill -x ssh");
+    let _ = client.wait();
+    let mut closed = None;
+    for _ in 0..100 {
+        closed = sb
+            .events()
+            .into_iter()
+            .find(|e| e.0 == "close" && field(e, "plugin") == Some("accountDelete"));
+        if closed.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let closed = closed.expect("no close event after the client vanished");
+    assert_eq!(field(&closed, "signal"), Some("SIGHUP"), "{closed:?}");
+    assert_eq!(field(&closed, "comment_close"), Some("got_signal"));
+    assert!(
+        sb.root("pgrep -x accountDelete").code != 0,
+        "the plugin survived its client"
+    );
+    sb.root_ok("getent passwd admin");
+}
