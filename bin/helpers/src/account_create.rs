@@ -197,34 +197,26 @@ fn create(
         "uid_auto": p.flag("uid-auto"),
         "comment": p.str("comment"),
     });
-    write_file(
-        &home.join("config.creation_info"),
-        info.to_string().as_bytes(),
-        uid,
-        uid,
-        0o640,
-    )?;
-    write_file(
-        &home.join("config.creation_timestamp"),
-        now.to_string().as_bytes(),
-        uid,
-        uid,
-        0o640,
-    )?;
+    // Private settings: the account's own, readable by keyreader (group), never by others.
+    let private = |key: &str, content: &[u8]| {
+        write_file(
+            &home.join(format!("config.{key}")),
+            content,
+            uid,
+            uid,
+            0o640,
+        )
+    };
+    private("creation_info", info.to_string().as_bytes())?;
+    private("creation_timestamp", now.to_string().as_bytes())?;
     if let Some(ttl) = p.int("ttl") {
         if ttl <= 0 {
             return Err(Reply::invalid("--ttl must be a positive number of seconds"));
         }
-        write_file(
-            &home.join("config.account_ttl"),
-            ttl.to_string().as_bytes(),
-            uid,
-            uid,
-            0o640,
-        )?;
+        private("account_ttl", ttl.to_string().as_bytes())?;
     }
     if p.flag("osh-only") {
-        write_file(&home.join("config.osh_only"), b"yes", uid, uid, 0o640)?;
+        private("osh_only", b"yes")?;
     }
     let private = keys::generate_egress(&ssh, name, cfg, now)?;
     own(&private, uid, uid, 0o400)?;

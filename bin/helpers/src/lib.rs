@@ -17,7 +17,6 @@ mod sys;
 use osh_core::account::{self, Account};
 use osh_core::getopt::{self, Opt, Parsed};
 use osh_core::log::Event;
-use osh_core::unix::Memberships;
 use osh_core::{Reply, Result, logging};
 
 /// Parse a helper's arguments; helpers are called by our plugins only, so any
@@ -36,20 +35,7 @@ pub(crate) fn existing_account(p: &Parsed) -> Result<Account> {
     let name = p
         .str("account")
         .ok_or_else(|| Reply::missing("Missing --account"))?;
-    account::validate_name(name)?;
-    let a = Account::lookup(name).ok_or_else(|| {
-        Reply::new(
-            "KO_INVALID_ACCOUNT",
-            format!("Account '{name}' doesn't exist"),
-        )
-    })?;
-    if !a.is_bastion_account(&Memberships::of(name)) {
-        return Err(Reply::new(
-            "KO_INVALID_ACCOUNT",
-            format!("'{name}' is not a bastion account"),
-        ));
-    }
-    Ok(a)
+    account::bastion_account(name)
 }
 
 /// Log an event of a helper (account, security, ...) with the common prefix.

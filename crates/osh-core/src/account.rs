@@ -140,6 +140,25 @@ impl Account {
     }
 }
 
+/// An existing bastion account by name: a valid name, an existing Unix user,
+/// and a bastion account (`KO_INVALID_ACCOUNT` otherwise).
+pub fn bastion_account(name: &str) -> Result<Account, Reply> {
+    validate_name(name)?;
+    let acct = Account::lookup(name).ok_or_else(|| {
+        Reply::new(
+            "KO_INVALID_ACCOUNT",
+            format!("Account '{name}' doesn't exist"),
+        )
+    })?;
+    if !acct.is_bastion_account(&Memberships::of(name)) {
+        return Err(Reply::new(
+            "KO_INVALID_ACCOUNT",
+            format!("'{name}' is not a bastion account"),
+        ));
+    }
+    Ok(acct)
+}
+
 /// Admin = listed in `adminAccounts` *and* member of `osh-admin`: both the config
 /// and the OS must agree, so neither alone can make an admin.
 #[must_use]

@@ -178,20 +178,7 @@ pub fn target_account(parsed: &Parsed, opt: &str) -> Result<Account> {
     let name = parsed
         .str(opt)
         .ok_or_else(|| Reply::missing(format!("Missing mandatory parameter --{opt}")))?;
-    account::validate_name(name)?;
-    let acct = Account::lookup(name).ok_or_else(|| {
-        Reply::new(
-            "KO_INVALID_ACCOUNT",
-            format!("Account '{name}' doesn't exist"),
-        )
-    })?;
-    if !acct.is_bastion_account(&Memberships::of(name)) {
-        return Err(Reply::new(
-            "KO_INVALID_ACCOUNT",
-            format!("'{name}' is not a bastion account"),
-        ));
-    }
-    Ok(acct)
+    account::bastion_account(name)
 }
 
 fn context(p: &Plugin) -> Result<Ctx> {
