@@ -1,0 +1,534 @@
+//! `ttyrec`: osh's session recorder.
+//!
+//! It runs a command on a pseudo-terminal (or on pipes, without a terminal) and
+//! records everything the command outputs as ttyrec frames. One process, one
+//! poll loop, no threads: signals arrive through a signalfd, so nothing runs
+//! between a fork and an exec but the child's own set-up.
+//!
+//! Recording fails closed: each frame is written to the file before it is
+//! forwarded (zstd mode: into the compressor, flushed at least every
+//! `--max-flush-time`), and if a frame cannot be written -- disk full, I/O
+//! error, the file deleted under us -- the session ends with a message, and
+//! the reason is written to `--status-file` for osh's `close` event.
+
+mod opts;
+mod output;
+mod sys;
+
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::PathBuf;
+use std::process::{Child, ExitCode};
+use std::time::{Duration, Instant};
+
+use nix::fcntl::{FcntlArg, OFlag, fcntl};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::termios::{self, SetArg};
+use nix::unistd::Pid;
+
+pub use opts::{Options, TtyMode, parse};
+pub use output::{Recording, Settings, expand};
+
+/// Exit code when the command could not be started with a recording.
+pub const EXIT_NO_RECORDING: u8 = 126;
+
+const BUF: usize = 64 * 1024;
+
+/// How the session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum End {
+    /// The command exited with this code (128+N for a signal).
+    Exited(i32),
+    /// Recording failed: the session was ended.
+    RecordFailed(String),
+    /// Idle for too long.
+    IdleKill,
+    /// We were asked to stop (HUP, TERM, INT, QUIT) or our output went away.
+    Stopped(String),
+}
+
+fn set_nonblocking(fd: BorrowedFd<'_>) {
+    if let Ok(flags) = fcntl(fd, FcntlArg::F_GETFL) {
+        let _ = fcntl(
+            fd,
+            FcntlArg::F_SETFL(OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK),
+        );
+    }
+}
+
+fn write_all_fd(fd: BorrowedFd<'_>, mut data: &[u8]) -> io::Result<()> {
+    while !data.is_empty() {
+        match nix::unistd::write(fd, data) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => data = &data[n..],
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(nix::errno::Errno::EAGAIN) => {
+                // A non-blocking peer is full: wait until it drains.
+                let mut pfd = [PollFd::new(fd, PollFlags::POLLOUT)];
+                let _ = poll(&mut pfd, PollTimeout::NONE);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+fn status_of(code: Option<i32>, signal: Option<i32>) -> i32 {
+    code.unwrap_or_else(|| 128 + signal.unwrap_or(0))
+}
+
+/// Everything the loop juggles.
+struct Session<'a> {
+    opts: &'a Options,
+    rec: Recording,
+    child: Child,
+    pgid: Pid,
+    tty: bool,
+    locked: bool,
+    last_input: Instant,
+    warned_lock: bool,
+    warned_kill: bool,
+}
+
+impl Session<'_> {
+    fn say(&self, msg: &str) {
+        let text = if self.tty {
+            format!("\r\n{}\r\n", msg.replace('\n', "\r\n"))
+        } else {
+            format!("{msg}\n")
+        };
+        let _ = io::stderr().write_all(text.as_bytes());
+    }
+
+    fn kill_command(&mut self) {
+        let _ = kill(Pid::from_raw(-self.pgid.as_raw()), Signal::SIGHUP);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = kill(Pid::from_raw(-self.pgid.as_raw()), Signal::SIGKILL);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Record then forward one chunk of output; an error ends the session.
+    fn output(&mut self, data: &[u8], record: bool, to: BorrowedFd<'_>) -> Result<(), End> {
+        if self.locked {
+            return Ok(());
+        }
+        if record {
+            self.rec
+                .frame(data)
+                .map_err(|e| End::RecordFailed(e.to_string()))?;
+        }
+        write_all_fd(to, data).map_err(|e| End::Stopped(format!("output closed: {e}")))
+    }
+
+    /// Idle lock and kill, with their warnings. Returns how long until the next deadline.
+    fn idle(&mut self) -> Result<Option<Duration>, End> {
+        let idle = self.last_input.elapsed();
+        let o = self.opts;
+        let mut next: Option<Duration> = None;
+        let mut consider = |at: u64, done: bool| {
+            if at > 0 && !done {
+                let d = Duration::from_secs(at).saturating_sub(idle);
+                next = Some(next.map_or(d, |n| n.min(d)));
+            }
+        };
+        if o.kill_after > 0 {
+            if idle >= Duration::from_secs(o.kill_after) {
+                self.say(&format!(
+                    "*** Idle for {} seconds: this session is ended. ***",
+                    o.kill_after
+                ));
+                return Err(End::IdleKill);
+            }
+            let warn_at = o.kill_after.saturating_sub(o.warn_kill);
+            if o.warn_kill > 0 && idle >= Duration::from_secs(warn_at) && !self.warned_kill {
+                self.warned_kill = true;
+                self.say(&format!(
+                    "*** This session will be ended in {} seconds if idle. ***",
+                    o.warn_kill
+                ));
+            }
+            consider(if o.warn_kill > 0 { warn_at } else { 0 }, self.warned_kill);
+            consider(o.kill_after, false);
+        }
+        // Locking needs a terminal to lock; without one it is ignored, as ovh-ttyrec does.
+        if self.tty && o.lock_after > 0 && !self.locked {
+            if idle >= Duration::from_secs(o.lock_after) {
+                self.lock();
+            } else {
+                let warn_at = o.lock_after.saturating_sub(o.warn_lock);
+                if o.warn_lock > 0 && idle >= Duration::from_secs(warn_at) && !self.warned_lock {
+                    self.warned_lock = true;
+                    self.say(&format!(
+                        "*** This session will be locked in {} seconds if idle. ***",
+                        o.warn_lock
+                    ));
+                }
+                consider(if o.warn_lock > 0 { warn_at } else { 0 }, self.warned_lock);
+                consider(o.lock_after, false);
+            }
+        }
+        Ok(next)
+    }
+
+    fn lock(&mut self) {
+        if !self.tty || self.locked {
+            return;
+        }
+        self.locked = true;
+        let _ = io::stdout()
+            .write_all(format!("\x1b[H\x1b[2J{}\r\n", self.opts.lock_message).as_bytes());
+        let _ = io::stdout().flush();
+    }
+
+    fn unlock(&mut self) {
+        if !self.locked {
+            return;
+        }
+        self.locked = false;
+        self.last_input = Instant::now();
+        self.warned_lock = false;
+        self.say("*** Session unlocked. ***");
+        // Let full-screen programs redraw.
+        let _ = kill(Pid::from_raw(-self.pgid.as_raw()), Signal::SIGWINCH);
+    }
+}
+
+fn write_status(opts: &Options, end: &End, files: &[PathBuf], bytes: u64) {
+    let Some(path) = &opts.status_file else {
+        return;
+    };
+    let (reason, detail, exit) = match end {
+        End::Exited(c) => ("exit", String::new(), *c),
+        End::RecordFailed(d) => ("ttyrec_error", d.clone(), -1),
+        End::IdleKill => ("idle_kill", String::new(), -1),
+        End::Stopped(d) => ("stopped", d.clone(), -1),
+    };
+    let v = serde_json::json!({"reason": reason, "detail": detail, "exit": exit, "files": files, "bytes": bytes});
+    let _ = std::fs::write(path, format!("{v}\n"));
+}
+
+/// The recorder's `main`.
+#[must_use]
+pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opts = match opts::parse(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("ttyrec: {e}");
+            return ExitCode::from(EXIT_NO_RECORDING);
+        }
+    };
+    let code = run(&opts);
+    ExitCode::from(u8::try_from(code.clamp(0, 255)).unwrap_or(255))
+}
+
+#[allow(clippy::too_many_lines)]
+fn run(opts: &Options) -> i32 {
+    let stdin = io::stdin();
+    let stdin_fd = stdin.as_fd();
+    let stdin_tty = nix::unistd::isatty(stdin_fd).unwrap_or(false);
+    let tty = match opts.tty {
+        TtyMode::Always => true,
+        TtyMode::Never => false,
+        TtyMode::Auto => stdin_tty,
+    };
+    let mut mask = SigSet::empty();
+    for s in [
+        Signal::SIGCHLD,
+        Signal::SIGWINCH,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+        Signal::SIGURG,
+        Signal::SIGHUP,
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGPIPE,
+    ] {
+        mask.add(s);
+    }
+    if let Err(e) = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None) {
+        eprintln!("ttyrec: can't block signals: {e}");
+        return i32::from(EXIT_NO_RECORDING);
+    }
+    let Ok(sigfd) = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+    else {
+        eprintln!("ttyrec: can't create a signalfd");
+        return i32::from(EXIT_NO_RECORDING);
+    };
+    // A terminal without a size (or none at all, with -T always) gets the classic 80x24.
+    let size = if stdin_tty {
+        sys::winsize(stdin_fd)
+    } else {
+        None
+    }
+    .or(tty.then_some((80, 24)));
+    let settings = Settings {
+        zstd: opts.zstd.then_some(opts.level),
+        max_flush: Duration::from_secs(opts.max_flush),
+        rotate_size: opts.rotate_size,
+        rotate_age: Duration::from_secs(opts.rotate_age),
+        template: opts.template.clone(),
+    };
+    // No recording, no session: the command is not even started.
+    let rec = match Recording::open(PathBuf::from(&opts.file), settings, size) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!(
+                "ttyrec: can't record to {}: {e}; the session is not started",
+                opts.file
+            );
+            write_status(opts, &End::RecordFailed(e.to_string()), &[], 0);
+            return i32::from(EXIT_NO_RECORDING);
+        }
+    };
+    let (master, spawned) = if tty {
+        let ws = size.map(|(c, r)| nix::pty::Winsize {
+            ws_col: c,
+            ws_row: r,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        });
+        let pty = match nix::pty::openpty(ws.as_ref(), None) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("ttyrec: can't open a pty: {e}");
+                return i32::from(EXIT_NO_RECORDING);
+            }
+        };
+        let child = sys::spawn(&opts.command, Some(&pty.slave));
+        drop(pty.slave);
+        (Some(pty.master), child)
+    } else {
+        (None, sys::spawn(&opts.command, None))
+    };
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ttyrec: can't run {}: {e}", opts.command[0]);
+            let files = rec.finish().unwrap_or_default();
+            write_status(opts, &End::Exited(127), &files, 0);
+            return 127;
+        }
+    };
+    let pgid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
+    // Raw mode on our terminal, restored whatever happens below.
+    let saved = if tty && stdin_tty {
+        termios::tcgetattr(stdin_fd).ok()
+    } else {
+        None
+    };
+    if let Some(t) = &saved {
+        let mut raw = t.clone();
+        termios::cfmakeraw(&mut raw);
+        let _ = termios::tcsetattr(stdin_fd, SetArg::TCSANOW, &raw);
+    }
+    let child_in: Option<OwnedFd> = child.stdin.take().map(OwnedFd::from);
+    let child_out: Option<OwnedFd> = child.stdout.take().map(OwnedFd::from);
+    let child_err: Option<OwnedFd> = child.stderr.take().map(OwnedFd::from);
+    for fd in [&master, &child_out, &child_err].into_iter().flatten() {
+        set_nonblocking(fd.as_fd());
+    }
+    let mut s = Session {
+        opts,
+        rec,
+        child,
+        pgid,
+        tty,
+        locked: false,
+        last_input: Instant::now(),
+        warned_lock: false,
+        warned_kill: false,
+    };
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut buf = vec![0u8; BUF];
+    let mut stdin_open = true;
+    let mut child_in = child_in;
+    let (mut out_open, mut err_open) = (true, child_err.is_some());
+    let mut exited: Option<i32> = None;
+    let end = 'session: loop {
+        if exited.is_some() && !out_open && !err_open {
+            break End::Exited(exited.unwrap_or(0));
+        }
+        let idle_next = match s.idle() {
+            Ok(n) => n,
+            Err(e) => break e,
+        };
+        let flush_next = s.rec.next_flush();
+        let wait = match (idle_next, flush_next, exited) {
+            // The command is gone: read what is left, but don't wait for writers that may never close.
+            (_, _, Some(_)) => Some(Duration::from_millis(50)),
+            (a, b, None) => match (a, b) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, y) => x.or(y),
+            },
+        };
+        let timeout = wait.map_or(PollTimeout::NONE, |d| {
+            PollTimeout::try_from(d.max(Duration::from_millis(1))).unwrap_or(PollTimeout::MAX)
+        });
+        let out_fd = master.as_ref().or(child_out.as_ref()).map(AsFd::as_fd);
+        let mut fds = vec![PollFd::new(sigfd.as_fd(), PollFlags::POLLIN)];
+        let stdin_idx = (stdin_open && exited.is_none()).then(|| {
+            fds.push(PollFd::new(stdin_fd, PollFlags::POLLIN));
+            fds.len() - 1
+        });
+        let out_idx = match (out_open, out_fd) {
+            (true, Some(fd)) => {
+                fds.push(PollFd::new(fd, PollFlags::POLLIN));
+                Some(fds.len() - 1)
+            }
+            _ => None,
+        };
+        let err_idx = match (err_open, child_err.as_ref()) {
+            (true, Some(fd)) => {
+                fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+                Some(fds.len() - 1)
+            }
+            _ => None,
+        };
+        match poll(&mut fds, timeout) {
+            Ok(0) if exited.is_some() => {
+                // Nothing more within the grace period: done.
+                out_open = false;
+                err_open = false;
+                continue;
+            }
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => break End::Stopped(format!("poll: {e}")),
+        }
+        let ready = |i: Option<usize>| {
+            i.and_then(|i| fds[i].revents()).is_some_and(|r| {
+                r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
+            })
+        };
+        let (sig_ready, in_ready, out_ready, err_ready) = (
+            ready(Some(0)),
+            ready(stdin_idx),
+            ready(out_idx),
+            ready(err_idx),
+        );
+        drop(fds);
+        if out_ready && let Some(fd) = out_fd {
+            match nix::unistd::read(fd, &mut buf) {
+                Ok(0) | Err(nix::errno::Errno::EIO) => out_open = false,
+                Ok(n) => {
+                    if let Err(e) = s.output(&buf[..n], !opts.stealth_stdout || tty, stdout.as_fd())
+                    {
+                        break 'session e;
+                    }
+                }
+                Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => {}
+                Err(e) => break End::Stopped(format!("read: {e}")),
+            }
+        }
+        if err_ready && let Some(fd) = child_err.as_ref() {
+            match nix::unistd::read(fd.as_fd(), &mut buf) {
+                Ok(0) | Err(nix::errno::Errno::EIO) => err_open = false,
+                Ok(n) => {
+                    if let Err(e) = s.output(&buf[..n], !opts.stealth_stderr, stderr.as_fd()) {
+                        break 'session e;
+                    }
+                }
+                Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => {}
+                Err(e) => break End::Stopped(format!("read: {e}")),
+            }
+        }
+        if in_ready {
+            match stdin.lock().read(&mut buf) {
+                Ok(0) | Err(_) => {
+                    stdin_open = false;
+                    // No more input: the command sees end of file (pipes) or keeps its terminal.
+                    child_in = None;
+                }
+                Ok(n) => {
+                    s.last_input = Instant::now();
+                    s.warned_kill = false;
+                    s.warned_lock = false;
+                    if !s.locked {
+                        let target = master.as_ref().or(child_in.as_ref()).map(AsFd::as_fd);
+                        if let Some(fd) = target
+                            && write_all_fd(fd, &buf[..n]).is_err()
+                        {
+                            child_in = None;
+                        }
+                    }
+                }
+            }
+        }
+        if sig_ready {
+            while let Ok(Some(info)) = sigfd.read_signal() {
+                let Ok(sig) = Signal::try_from(i32::try_from(info.ssi_signo).unwrap_or(0)) else {
+                    continue;
+                };
+                match sig {
+                    Signal::SIGCHLD => {
+                        if let Ok(Some(st)) = s.child.try_wait() {
+                            exited = Some(status_of(
+                                st.code(),
+                                std::os::unix::process::ExitStatusExt::signal(&st),
+                            ));
+                        }
+                    }
+                    Signal::SIGWINCH => {
+                        if let (Some(m), Some((c, r))) = (master.as_ref(), sys::winsize(stdin_fd)) {
+                            sys::set_winsize(m.as_fd(), c, r);
+                            if let Err(e) = s.rec.resize(c, r) {
+                                break 'session End::RecordFailed(e.to_string());
+                            }
+                        }
+                    }
+                    Signal::SIGUSR1 => {
+                        if let Err(e) = s.rec.rotate() {
+                            break 'session End::RecordFailed(format!("rotation failed: {e}"));
+                        }
+                    }
+                    Signal::SIGURG => s.lock(),
+                    Signal::SIGUSR2 => s.unlock(),
+                    Signal::SIGPIPE => {}
+                    other => break 'session End::Stopped(format!("got {}", other.as_str())),
+                }
+            }
+        }
+        if let Err(e) = s.rec.tick() {
+            break End::RecordFailed(e.to_string());
+        }
+    };
+    drop(child_in);
+    if let Some(t) = &saved {
+        let _ = termios::tcsetattr(stdin_fd, SetArg::TCSANOW, t);
+    }
+    let code = match &end {
+        End::Exited(c) => *c,
+        End::RecordFailed(why) => {
+            s.say(&format!(
+                "*** osh: the session could not be recorded ({why}); it is ended. ***"
+            ));
+            s.kill_command();
+            255
+        }
+        End::IdleKill | End::Stopped(_) => {
+            s.kill_command();
+            255
+        }
+    };
+    let total = s.rec.total;
+    let (end, files) = match s.rec.finish() {
+        Ok(f) => (end, f),
+        Err(e) => (
+            End::RecordFailed(format!("closing the recording: {e}")),
+            Vec::new(),
+        ),
+    };
+    write_status(opts, &end, &files, total);
+    code
+}
