@@ -19,6 +19,12 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Where the binaries under test are (`OSH_BUILD_DIR`, default `target/debug`).
+#[must_use]
+pub fn build_dir() -> PathBuf {
+    std::env::var("OSH_BUILD_DIR").map_or_else(|_| repo().join("target/debug"), PathBuf::from)
+}
+
 /// Whether integration tests can run here. Without root they cannot: outside CI
 /// that is said and the test returns; in CI it is a failure, never a skip.
 #[must_use]
@@ -133,9 +139,7 @@ impl Sandbox {
     /// log if it does not come up.
     #[must_use]
     pub fn start(name: &str) -> Self {
-        let build = std::env::var("OSH_BUILD_DIR")
-            .map_or_else(|_| repo().join("target/debug"), PathBuf::from);
-        Self::start_from(name, &build)
+        Self::start_from(name, &build_dir())
     }
 
     /// Like [`Sandbox::start`], with the binaries taken from `build`.

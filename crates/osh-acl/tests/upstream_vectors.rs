@@ -2,6 +2,9 @@
 //! tests (in tests/data/), replayed against our decision function with the
 //! same personal ACL lines.
 
+// Test code: a bad vector must fail loudly.
+#![allow(clippy::unwrap_used)]
+
 use osh_acl::{Decision, Entry, Policy, Request, Source, decide, parse_file};
 
 fn replay(acl: &str, table: &str) {

@@ -1,0 +1,309 @@
+//! The recorder against tools we did not write: Debian's `ttyplay` plays our
+//! recordings, `zstd` decodes our compressed ones. And what fail-closed means:
+//! a full disk or a deleted file ends the session, and no byte was shown that
+//! was not recorded.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use osh_tests::{build_dir, can_run};
+
+fn ttyrec() -> PathBuf {
+    let p = build_dir().join("ttyrec");
+    assert!(p.is_file(), "build first: cargo build --workspace --bins");
+    p
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = osh_tests::repo()
+        .join("target/it/recorder")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Concatenated data of every frame of the files (plain or zstd).
+fn recorded(files: &[PathBuf]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in files {
+        let (frames, end) = osh_ttyrec::read_all(&std::fs::read(f).unwrap());
+        assert!(
+            end.is_none(),
+            "{}: {:?}",
+            f.display(),
+            end.map(|e| e.to_string())
+        );
+        for fr in frames {
+            out.extend(fr.data);
+        }
+    }
+    out
+}
+
+fn status(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("status")).unwrap()).unwrap()
+}
+
+#[test]
+fn pipe_mode_records_both_streams_and_passes_the_exit_code() {
+    let d = tmp("pipe");
+    let out = Command::new(ttyrec())
+        .args(["-T", "never", "-f"])
+        .arg(d.join("r.ttyrec"))
+        .arg("--status-file")
+        .arg(d.join("status"))
+        .args(["--", "sh", "-c", "echo out; echo err >&2; exit 43"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(43));
+    assert_eq!(out.stdout, b"out\n");
+    assert_eq!(out.stderr, b"err\n");
+    assert_eq!(recorded(&[d.join("r.ttyrec")]), b"out\nerr\n");
+    assert_eq!(status(&d)["exit"], 43);
+    let mode = std::fs::metadata(d.join("r.ttyrec"))
+        .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777);
+    assert_eq!(mode.unwrap(), 0o600);
+    // --stealth-stderr: shown, not recorded.
+    let out = Command::new(ttyrec())
+        .args(["-T", "never", "--stealth-stderr", "-f"])
+        .arg(d.join("s.ttyrec"))
+        .args(["--", "sh", "-c", "echo out; echo secret >&2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.stderr, b"secret\n");
+    assert_eq!(recorded(&[d.join("s.ttyrec")]), b"out\n");
+}
+
+#[test]
+fn pty_mode_plays_in_ttyplay_as_the_user_saw_it() {
+    let d = tmp("pty");
+    let rec = d.join("r.ttyrec");
+    let typescript = d.join("typescript");
+    // `script` gives the recorder a terminal and keeps exactly what the user saw.
+    let inner = format!(
+        "{} -f {} --status-file {} -- sh -c 'printf \"\\033[1mbold\\033[0m\\n\"; stty size; tty >/dev/null && echo has-tty; exit 7'",
+        ttyrec().display(),
+        rec.display(),
+        d.join("status").display()
+    );
+    let st = Command::new("script")
+        .args(["-q", "-f", "-e", "-c", &inner])
+        .arg(&typescript)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(7), "exit code through the pty");
+    let seen = std::fs::read(&typescript).unwrap();
+    // Drop the header/footer lines script itself adds to its file.
+    let seen: Vec<u8> = String::from_utf8_lossy(&seen)
+        .lines()
+        .filter(|l| !l.starts_with("Script started") && !l.starts_with("Script done"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes();
+    let played = Command::new("ttyplay")
+        .arg("-n")
+        .arg(&rec)
+        .output()
+        .expect("ttyplay (Debian package ttyrec)");
+    assert!(played.status.success());
+    let norm = |b: &[u8]| String::from_utf8_lossy(b).trim_end().replace('\r', "");
+    assert_eq!(norm(&played.stdout), norm(&seen));
+    assert!(
+        norm(&played.stdout).contains("has-tty") && norm(&played.stdout).contains("\u{1b}[1mbold")
+    );
+    // The terminal size at start is kept beside the recording.
+    let sizes = std::fs::read_to_string(d.join("r.ttyrec.winsize")).unwrap();
+    assert_eq!(sizes.lines().count(), 1);
+    assert!(
+        sizes
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<u16>()
+            .unwrap()
+            > 0
+    );
+}
+
+#[test]
+fn rotation_by_signal_and_by_size_keeps_every_byte_once() {
+    let d = tmp("rotate");
+    let mut child = Command::new(ttyrec())
+        .args(["-T", "never", "-f"])
+        .arg(d.join("a.ttyrec"))
+        .arg("-F")
+        .arg(d.join("%Y%m%d-%H%M%S.#usec#.ttyrec"))
+        .arg("--status-file")
+        .arg(d.join("status"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "echo one; sleep 1; echo two; sleep 1; echo three",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGUSR1,
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGUSR1,
+    )
+    .unwrap();
+    assert!(child.wait().unwrap().success());
+    let files: Vec<PathBuf> = status(&d)["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| PathBuf::from(f.as_str().unwrap()))
+        .collect();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert_eq!(recorded(&files), b"one\ntwo\nthree\n");
+    assert_eq!(recorded(&files[..1]), b"one\n");
+
+    // By size: 64 frames of 1000 bytes with --rotate-size 10000.
+    let d = tmp("rotate-size");
+    let out = Command::new(ttyrec())
+        .args(["-T", "never", "--rotate-size", "10000", "-f"])
+        .arg(d.join("b.ttyrec"))
+        .arg("--status-file")
+        .arg(d.join("status"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "for i in $(seq 1 64); do head -c 999 /dev/zero | tr '\\0' x; echo; sleep 0.01; done",
+        ])
+        .output()
+        .unwrap();
+    let files: Vec<PathBuf> = status(&d)["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| PathBuf::from(f.as_str().unwrap()))
+        .collect();
+    assert!(files.len() >= 6, "{files:?}");
+    assert_eq!(recorded(&files), out.stdout);
+}
+
+#[test]
+fn zstd_survives_sigkill_up_to_the_last_flush() {
+    let d = tmp("zstd");
+    let mut child = Command::new(ttyrec())
+        .args(["-T", "never", "--zstd", "--max-flush-time", "1", "-f"])
+        .arg(d.join("z.ttyrec"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "echo before-the-flush; sleep 30; echo never",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    child.kill().unwrap();
+    let _ = child.wait();
+    let file = d.join("z.ttyrec.zst");
+    // zstd itself decodes what was flushed (it may complain about the missing end).
+    let dec = Command::new("zstd")
+        .args(["-dc"])
+        .arg(&file)
+        .output()
+        .expect("zstd");
+    let (frames, _) = osh_ttyrec::read_all(&std::fs::read(&file).unwrap());
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0].data, b"before-the-flush\n");
+    assert!(dec.stdout.windows(17).any(|w| w == b"before-the-flush\n"));
+    // The command did not outlive its recorder.
+    std::thread::sleep(Duration::from_millis(300));
+    let ps = Command::new("pgrep")
+        .args(["-f", "echo before-the-flush; sleep 30"])
+        .output()
+        .unwrap();
+    assert!(
+        ps.stdout.is_empty(),
+        "the recorded command survived its recorder"
+    );
+}
+
+#[test]
+fn a_deleted_recording_ends_the_session() {
+    let d = tmp("unlinked");
+    let out = Command::new(ttyrec())
+        .args(["-T", "never", "-f"])
+        .arg(d.join("u.ttyrec"))
+        .arg("--status-file")
+        .arg(d.join("status"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            &format!(
+                "echo first; rm {}; sleep 0.2; echo second; sleep 5; echo third",
+                d.join("u.ttyrec").display()
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(255));
+    assert_eq!(
+        out.stdout, b"first\n",
+        "output shown after the recording was deleted"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not be recorded"));
+    assert_eq!(status(&d)["reason"], "ttyrec_error");
+    assert!(status(&d)["detail"].as_str().unwrap().contains("deleted"));
+}
+
+#[test]
+fn a_full_disk_ends_the_session_and_nothing_unrecorded_was_shown() {
+    if !can_run("recorder full disk") {
+        return;
+    }
+    let d = tmp("full");
+    // A private mount namespace, so the tiny tmpfs exists only for this command.
+    let script = format!(
+        "mount -t tmpfs -o size=64k tmpfs {dir} && {rec} -T never -f {dir}/f.ttyrec --status-file {out}/status -- \
+         sh -c 'i=0; while [ $i -lt 100000 ]; do echo line $i; i=$((i+1)); done' > {out}/shown; \
+         echo $? > {out}/code; cp {dir}/f.ttyrec {out}/",
+        dir = d.join("mnt").display(),
+        rec = ttyrec().display(),
+        out = d.display()
+    );
+    std::fs::create_dir_all(d.join("mnt")).unwrap();
+    let st = Command::new("unshare")
+        .args(["--mount", "sh", "-c", &script])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert_eq!(
+        std::fs::read_to_string(d.join("code")).unwrap().trim(),
+        "255"
+    );
+    let s = status(&d);
+    assert_eq!(s["reason"], "ttyrec_error");
+    assert!(s["detail"].as_str().unwrap().contains("No space left"));
+    let shown = std::fs::read(d.join("shown")).unwrap();
+    let (frames, _) = osh_ttyrec::read_all(&std::fs::read(d.join("f.ttyrec")).unwrap());
+    let rec: Vec<u8> = frames.into_iter().flat_map(|f| f.data).collect();
+    assert!(!shown.is_empty());
+    assert_eq!(
+        &rec[..shown.len().min(rec.len())],
+        &shown[..],
+        "shown bytes differ from recorded ones"
+    );
+    assert!(
+        shown.len() <= rec.len(),
+        "bytes were shown that were not recorded"
+    );
+}
