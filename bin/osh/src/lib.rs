@@ -7,6 +7,8 @@
 //! always written, whatever happens to the child or the client.
 
 mod cli;
+mod egress;
+mod supervise;
 mod sys;
 
 use std::net::IpAddr;
@@ -14,16 +16,15 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use nix::sys::signal::{Signal, kill};
-use nix::sys::wait::{WaitStatus, waitpid};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use osh_core::account::{self, Account};
 use osh_core::config::{self, Config};
 use osh_core::envelope::{self, JsonMode};
 use osh_core::exit::Exit;
 use osh_core::log::{Event, Logger};
 use osh_core::unix::Memberships;
-use osh_core::{Reply, logging, paths, plugin, ui};
+use osh_core::{Reply, logging, paths, plugin, recording, ui};
+use std::os::unix::fs::DirBuilderExt as _;
 
 pub use cli::{Request, parse};
 
@@ -221,13 +222,68 @@ fn plugin_disabled(name: &str) -> bool {
     }
 }
 
-/// Run a plugin as our child and wait for it, writing `close` whatever happens.
+/// Run a plugin under the recorder, as our child, and wait for it, writing
+/// `close` whatever happens.
 fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Path) -> u8 {
     let params = req.rest.join(" ");
     let open = sh.access_event("osh", Some(true), name, &format!("plugin-{class}"), &params);
+    let subject = recording::Subject {
+        home: &sh.account.home,
+        uniqid: &sh.uniqid,
+        account: &sh.account.name,
+        ip: name,
+        user: "0",
+        port: "0",
+        bastion: &sh.config.bastionName,
+    };
+    let prepared = recording::paths_for(&sh.config, &subject).and_then(|(first, template)| {
+        let dir = first.parent().map(Path::to_path_buf).unwrap_or_default();
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| {
+                Reply::new(
+                    "ERR_IO",
+                    format!("Can't create the recording directory: {e}"),
+                )
+            })?;
+        if !recording::recorder().is_file() {
+            return Err(Reply::new(
+                "ERR_NO_RECORDER",
+                "The session recorder is missing: nothing runs unrecorded",
+            ));
+        }
+        Ok((first, template))
+    });
+    let (first, template) = match prepared {
+        Ok(p) => p,
+        Err(r) => {
+            sh.logger.log(&open);
+            sh.close(
+                &open,
+                i32::from(Exit::TtyrecCmdlineFailed.code()),
+                None,
+                "ttyrec_failed",
+            );
+            return say_error(sh.json, Exit::TtyrecCmdlineFailed, "ttyrec_failed", &r.msg);
+        }
+    };
     sh.logger.log(&open);
-    let mut cmd = Command::new(path);
-    cmd.arg(req.user.as_deref().unwrap_or(""))
+    let status = supervise::StatusPipe::new().ok();
+    let idle_ignore = std::fs::read_to_string(sh.account.public_config("idle_ignore"))
+        .is_ok_and(|v| v.trim() == "yes");
+    let ropts = recording::RecorderOptions {
+        tty: None,
+        stealth_stdout: false,
+        idle_ignore,
+        status_fd: status.as_ref().and_then(supervise::StatusPipe::fd),
+    };
+    let argv = recording::recorder_argv(&sh.config, &first, &template, &ropts);
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .arg(path)
+        .arg(req.user.as_deref().unwrap_or(""))
         .arg("")
         .arg(req.host.as_deref().unwrap_or(""))
         .arg(
@@ -255,68 +311,25 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
             cmd.env(var, "1");
         }
     }
-    let child = match cmd.spawn() {
-        Ok(c) => c,
+    let outcome = match supervise::run(cmd, status) {
+        Ok(o) => o,
         Err(e) => {
-            sh.close(&open, -1, None, "exec_failed");
+            sh.close(&open, -1, None, "ttyrec_failed");
             return say_error(
                 sh.json,
-                Exit::ExecFailed,
-                "exec_failed",
+                Exit::TtyrecCmdlineFailed,
+                "ttyrec_failed",
                 &format!("Couldn't run {name}: {e}"),
             );
         }
     };
-    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
-    let mut forwarded = false;
-    loop {
-        match waitpid(pid, None) {
-            Ok(WaitStatus::Exited(_, code)) => {
-                if let Some(sig) = sys::caught() {
-                    sh.close(&open, code, Some(sig), "got_signal");
-                    return Exit::GotSignal.code();
-                }
-                sh.close(&open, code, None, "");
-                return u8::try_from(code).unwrap_or(Exit::ExecFailed.code());
-            }
-            Ok(WaitStatus::Signaled(_, sig, _)) => {
-                let ours = sys::caught();
-                sh.close(
-                    &open,
-                    128 + sig as i32,
-                    Some(ours.unwrap_or(sig)),
-                    if ours.is_some() { "got_signal" } else { "" },
-                );
-                return if ours.is_some() {
-                    Exit::GotSignal.code()
-                } else {
-                    128u8.saturating_add(sig as u8)
-                };
-            }
-            Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => {
-                // The client went away or asked us to stop: pass it on, once, then
-                // keep waiting so the close event carries the real outcome.
-                if let Some(sig) = sys::caught()
-                    && !forwarded
-                {
-                    forwarded = true;
-                    let _ = kill(
-                        pid,
-                        if sig == Signal::SIGPIPE {
-                            Signal::SIGHUP
-                        } else {
-                            sig
-                        },
-                    );
-                }
-            }
-            Err(e) => {
-                sh.close(&open, -1, sys::caught(), &format!("wait_failed {e}"));
-                return Exit::ExecFailed.code();
-            }
-        }
+    let comment = outcome.comment();
+    if let Some(sig) = outcome.signal {
+        sh.close(&open, outcome.code, Some(sig), &comment);
+        return Exit::GotSignal.code();
     }
+    sh.close(&open, outcome.code, None, &comment);
+    u8::try_from(outcome.code).unwrap_or(Exit::ExecFailed.code())
 }
 
 fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships) -> u8 {
@@ -381,8 +394,7 @@ fn valid_remote_host(h: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
 }
 
-/// Egress arrives with the recorded-egress issue: until then every connection
-/// request is validated as it will be, then refused and logged as denied.
+/// A connection request: validate what the user typed, then connect.
 fn egress_branch(sh: &mut Shell, req: &Request) -> u8 {
     let params = req.rest.join(" ");
     let Some(host) = req.host.clone() else {
@@ -435,7 +447,7 @@ fn egress_branch(sh: &mut Shell, req: &Request) -> u8 {
             &params,
         );
     }
-    let port = req.opts.int("port").unwrap_or(22);
+    let port = u16::try_from(req.opts.int("port").unwrap_or(22)).unwrap_or(22);
     let user = req.user.clone().unwrap_or_else(|| {
         if sh.config.defaultLogin.is_empty() {
             sh.account.name.clone()
@@ -443,20 +455,16 @@ fn egress_branch(sh: &mut Shell, req: &Request) -> u8 {
             sh.config.defaultLogin.clone()
         }
     });
-    let mut denied = sh.access_event("ssh", Some(false), "", "", &params);
-    denied.set("user", &user);
-    denied.set("ip_to", &host);
-    denied.set("port_to", port.to_string());
-    denied.set("host_to", &host);
-    sh.logger.log(&denied);
-    let msg = format!(
-        "Access denied for {} to {}@{}:{} (egress connections are not available on this bastion yet)",
-        sh.account.name,
-        ui::clean(&user),
-        ui::clean(&host),
-        port
-    );
-    sh.abort(Exit::AccessDenied, "access_denied", &msg, &params)
+    if !valid_remote_user(&user) {
+        let msg = format!("Remote user name '{}' seems invalid", ui::clean(&user));
+        return sh.abort(
+            Exit::InvalidRemoteUser,
+            "invalid_remote_user",
+            &msg,
+            &params,
+        );
+    }
+    egress::connect(sh, req, &host, &user, port, &params)
 }
 
 /// Touch `~/lastlog` with where this login came from (its mtime is the last login).

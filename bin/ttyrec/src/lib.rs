@@ -202,10 +202,13 @@ impl Session<'_> {
     }
 }
 
-fn write_status(opts: &Options, end: &End, files: &[PathBuf], bytes: u64) {
-    let Some(path) = &opts.status_file else {
-        return;
-    };
+fn write_status(
+    opts: &Options,
+    end: &End,
+    files: &[PathBuf],
+    bytes: u64,
+    status_fd: Option<&OwnedFd>,
+) {
     let (reason, detail, exit) = match end {
         End::Exited(c) => ("exit", String::new(), *c),
         End::RecordFailed(d) => ("ttyrec_error", d.clone(), -1),
@@ -213,7 +216,12 @@ fn write_status(opts: &Options, end: &End, files: &[PathBuf], bytes: u64) {
         End::Stopped(d) => ("stopped", d.clone(), -1),
     };
     let v = serde_json::json!({"reason": reason, "detail": detail, "exit": exit, "files": files, "bytes": bytes});
-    let _ = std::fs::write(path, format!("{v}\n"));
+    if let Some(path) = &opts.status_file {
+        let _ = std::fs::write(path, format!("{v}\n"));
+    }
+    if let Some(fd) = status_fd {
+        let _ = write_all_fd(fd.as_fd(), format!("{v}\n").as_bytes());
+    }
 }
 
 /// The recorder's `main`.
@@ -233,6 +241,8 @@ pub fn main() -> ExitCode {
 
 #[allow(clippy::too_many_lines)]
 fn run(opts: &Options) -> i32 {
+    // Taken first, and close-on-exec, so the recorded command never inherits it.
+    let status = opts.status_fd.and_then(sys::adopt_fd);
     let stdin = io::stdin();
     let stdin_fd = stdin.as_fd();
     let stdin_tty = nix::unistd::isatty(stdin_fd).unwrap_or(false);
@@ -287,7 +297,13 @@ fn run(opts: &Options) -> i32 {
                 "ttyrec: can't record to {}: {e}; the session is not started",
                 opts.file
             );
-            write_status(opts, &End::RecordFailed(e.to_string()), &[], 0);
+            write_status(
+                opts,
+                &End::RecordFailed(e.to_string()),
+                &[],
+                0,
+                status.as_ref(),
+            );
             return i32::from(EXIT_NO_RECORDING);
         }
     };
@@ -316,7 +332,7 @@ fn run(opts: &Options) -> i32 {
         Err(e) => {
             eprintln!("ttyrec: can't run {}: {e}", opts.command[0]);
             let files = rec.finish().unwrap_or_default();
-            write_status(opts, &End::Exited(127), &files, 0);
+            write_status(opts, &End::Exited(127), &files, 0, status.as_ref());
             return 127;
         }
     };
@@ -529,6 +545,6 @@ fn run(opts: &Options) -> i32 {
             Vec::new(),
         ),
     };
-    write_status(opts, &end, &files, total);
+    write_status(opts, &end, &files, total, status.as_ref());
     code
 }

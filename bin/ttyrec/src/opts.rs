@@ -21,6 +21,7 @@ const SPEC: &[Opt] = &[
     opt("rotate-size", Kind::Int),
     opt("rotate-age", Kind::Int),
     opt("status-file", Kind::Str),
+    opt("status-fd", Kind::Int),
     opt("v|verbose", Kind::Count),
 ];
 
@@ -70,6 +71,8 @@ pub struct Options {
     pub rotate_age: u64,
     /// Where to write how the session ended (JSON), for osh.
     pub status_file: Option<String>,
+    /// An inherited descriptor (a pipe from osh) to write the same JSON to.
+    pub status_fd: Option<i32>,
     /// The command and its arguments.
     pub command: Vec<String>,
 }
@@ -128,6 +131,10 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
         rotate_size: secs(&p, "rotate-size", DEFAULT_ROTATE_SIZE)?,
         rotate_age: secs(&p, "rotate-age", 0)?,
         status_file: p.str("status-file").map(str::to_owned),
+        status_fd: p
+            .int("status-fd")
+            .map(|n| i32::try_from(n).map_err(|_| "bad --status-fd"))
+            .transpose()?,
         command,
     })
 }

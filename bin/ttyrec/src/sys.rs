@@ -49,6 +49,22 @@ pub fn spawn(argv: &[String], slave: Option<&OwnedFd>) -> std::io::Result<Child>
     cmd.spawn()
 }
 
+/// Take an inherited descriptor (`--status-fd N`, N >= 3) as a close-on-exec
+/// copy, closing the original.
+pub fn adopt_fd(raw: i32) -> Option<OwnedFd> {
+    if raw < 3 {
+        return None;
+    }
+    // SAFETY: our parent opened `raw` for us and nothing else in this process
+    // owns it; it is only borrowed for the duplication below.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(raw) };
+    let copy = nix::fcntl::fcntl(borrowed, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3)).ok()?;
+    // SAFETY: as above; the original is ours to close and is not used again.
+    drop(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) });
+    // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor that nothing else owns.
+    Some(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(copy) })
+}
+
 /// The size of the terminal on `fd`, as (cols, rows).
 pub fn winsize(fd: BorrowedFd<'_>) -> Option<(u16, u16)> {
     let mut ws = libc::winsize {

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod logging;
 pub mod paths;
 pub mod plugin;
+pub mod recording;
 pub mod reply;
 pub mod ui;
 pub mod unix;

@@ -1,0 +1,432 @@
+//! A recorded connection to a server: `ssh bastion -- [user@]host [-- command]`.
+//!
+//! Everything a user typed has been validated before this point (no host or
+//! user can start with `-`); here the target is resolved, the ACLs decide, the
+//! keys are chosen, and `ssh` runs under the recorder with a command line on
+//! which no config file can add a ProxyCommand, a forwarding or an escape.
+
+use std::net::{IpAddr, ToSocketAddrs as _};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use osh_acl::{Decision, Denial, Entry, Policy, Request, Source};
+use osh_core::exit::Exit;
+use osh_core::recording::{self, RecorderOptions, Subject};
+use osh_core::sshkey::PublicKey;
+use osh_core::{json, paths, ui};
+
+use crate::supervise::{self, StatusPipe};
+use crate::{Request as Asked, Shell};
+
+/// The egress client, by absolute path.
+const SSH: &str = "/usr/bin/ssh";
+
+/// Options that make the egress ssh's own command line the last word: they
+/// override any `~/.ssh/config` or `/etc/ssh/ssh_config` (first value wins,
+/// and the command line comes first).
+const HARDENING: &[&str] = &[
+    "-o",
+    "PreferredAuthentications=publickey",
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "ForwardAgent=no",
+    "-o",
+    "ForwardX11=no",
+    "-o",
+    "ClearAllForwardings=yes",
+    "-o",
+    "PermitLocalCommand=no",
+    "-o",
+    "ControlMaster=no",
+    "-o",
+    "ControlPath=none",
+    "-o",
+    "ProxyCommand=none",
+    "-o",
+    "ProxyJump=none",
+    "-o",
+    "Tunnel=no",
+    // No escape character: `~C` would let a user open forwardings at run time.
+    "-o",
+    "EscapeChar=none",
+];
+
+/// A personal egress key: its private file and fingerprint.
+struct Key {
+    path: PathBuf,
+    fingerprint: String,
+    label: String,
+}
+
+fn personal_keys(home: &Path) -> Vec<Key> {
+    let mut keys: Vec<Key> = std::fs::read_dir(home.join(".ssh"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            if !name.starts_with("id_") || !name.contains("_private.") || name.ends_with(".pub") {
+                return None;
+            }
+            let public =
+                std::fs::read_to_string(e.path().with_file_name(format!("{name}.pub"))).ok()?;
+            let k = PublicKey::parse(&public).ok()?;
+            Some(Key {
+                path: e.path(),
+                label: format!("{}-{} key {}", k.family, k.size, k.fingerprint),
+                fingerprint: k.fingerprint,
+            })
+        })
+        .collect();
+    // Newest first (the epoch is the file name's suffix).
+    keys.sort_by(|a, b| b.path.cmp(&a.path));
+    keys
+}
+
+fn resolve(sh: &Shell, host: &str) -> Result<IpAddr, (Exit, &'static str, String)> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(ip);
+    }
+    if let Some(v6) = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .and_then(|h| h.parse().ok())
+    {
+        return Ok(v6);
+    }
+    if sh.config.dnsSupportLevel == 0 {
+        return Err((
+            Exit::DnsDisabled,
+            "dns_disabled",
+            "DNS resolving is disabled on this bastion, use an IP address".into(),
+        ));
+    }
+    (host, 22)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .map(|a| a.ip())
+        .ok_or_else(|| {
+            (
+                Exit::HostNotFound,
+                "host_not_found",
+                format!("Unable to resolve host '{}'", ui::clean(host)),
+            )
+        })
+}
+
+fn acl(account: &str, file: &str) -> Vec<Entry> {
+    std::fs::read_to_string(paths::allowkeeper_dir(account).join(file))
+        .map(|t| osh_acl::parse_file(&t))
+        .unwrap_or_default()
+}
+
+/// Known failure shapes of an egress ssh, from what it printed first.
+#[must_use]
+pub fn classify(head: &str) -> &'static str {
+    const SHAPES: &[(&str, &str)] = &[
+        ("Permission denied (publickey", "permission_denied"),
+        ("Too many authentication failures", "too_many_auth_fail"),
+        ("REMOTE HOST IDENTIFICATION HAS CHANGED", "hostkey_changed"),
+        ("Host key verification failed", "hostkey_changed"),
+        ("Connection timed out", "connection_timeout"),
+        ("Connection refused", "connection_refused"),
+        ("ssh: connect to host", "connection_error"),
+        ("Could not resolve hostname", "connection_error"),
+        ("Permanently added", "hostkey_saved"),
+    ];
+    SHAPES
+        .iter()
+        .find(|(needle, _)| head.contains(needle))
+        .map_or("", |(_, t)| t)
+}
+
+fn guidance(comment: &str) -> Option<&'static str> {
+    Some(match comment {
+        "permission_denied" => {
+            "The server refused the key(s) the bastion offered. Is your account's egress public key \
+             (--osh selfListEgressKeys) in the remote user's authorized_keys?"
+        }
+        "too_many_auth_fail" => {
+            "The server closed the connection after too many keys were tried (MaxAuthTries)."
+        }
+        "hostkey_changed" => {
+            "The server's host key is not the one the bastion knows. If that change is expected, \
+             remove the old key with --osh selfForgetHostKey, then connect again."
+        }
+        "connection_refused" => "Nothing listens on that port of the server.",
+        "connection_timeout" => "The server did not answer in time.",
+        "connection_error" => "The bastion could not reach the server.",
+        "ttyrec_empty" => "The session ended before anything was printed.",
+        _ => return None,
+    })
+}
+
+/// The first bytes the session printed, from its recording.
+fn head_of(files: &[PathBuf]) -> String {
+    let Some(first) = files.first() else {
+        return String::new();
+    };
+    let Ok(bytes) = std::fs::read(first) else {
+        return String::new();
+    };
+    let (frames, _) = osh_ttyrec::read_all(&bytes);
+    let data: Vec<u8> = frames.into_iter().flat_map(|f| f.data).take(2000).collect();
+    String::from_utf8_lossy(&data).into_owned()
+}
+
+/// Connect `sh`'s account to the target of `req`; returns the exit code.
+pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, params: &str) -> u8 {
+    if std::fs::read_to_string(sh.account.private_config("osh_only"))
+        .is_ok_and(|v| v.trim() == "yes")
+    {
+        return sh.abort(
+            Exit::AccessDenied,
+            "access_denied",
+            "You don't have the right to connect anywhere",
+            params,
+        );
+    }
+    let ip = match resolve(sh, host) {
+        Ok(ip) => ip,
+        Err((exit, comment, msg)) => return sh.abort(exit, comment, &msg, params),
+    };
+    let cfg = &sh.config;
+    let policy = Policy::new(
+        &cfg.forbiddenNetworks,
+        &cfg.allowedNetworks,
+        &cfg.ingressToEgressRules,
+        cfg.IPv4Allowed,
+        cfg.IPv6Allowed,
+    );
+    let ingress: IpAddr = sh
+        .peer
+        .ip_from
+        .parse()
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let sources = [
+        (
+            Source::Personal,
+            None,
+            acl(&sh.account.name, "allowed.private"),
+        ),
+        (
+            Source::PersonalLegacy,
+            None,
+            acl(&sh.account.name, "allowed.ip"),
+        ),
+    ];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let target = |mut e: osh_core::log::Event, allowed: bool| {
+        e.set("allowed", if allowed { "true" } else { "false" });
+        e.set("user", user);
+        e.set("ip_to", ip.to_string());
+        e.set("port_to", port.to_string());
+        e.set("host_to", host);
+        e.set("proxyuser", user);
+        e
+    };
+    let grants = match osh_acl::decide(
+        &policy,
+        ingress,
+        &Request::host(ip, Some(user), Some(port)),
+        &sources,
+        now,
+    ) {
+        Decision::Allowed(g) => g,
+        Decision::Denied(Denial::IpVersion) => {
+            let msg = format!(
+                "IPv{} is disabled on this bastion",
+                if ip.is_ipv4() { 4 } else { 6 }
+            );
+            return sh.abort(Exit::IpVersionDisabled, "ip_version_disabled", &msg, params);
+        }
+        Decision::Denied(why) => {
+            let denied = target(sh.access_event("ssh", Some(false), "", "", params), false);
+            sh.logger.log(&denied);
+            let detail = if let Denial::Network(n) = why {
+                format!(" ({n})")
+            } else {
+                String::new()
+            };
+            let msg = format!(
+                "Access denied for {} to {}@{}:{}{detail}",
+                sh.account.name,
+                ui::clean(user),
+                ip,
+                port
+            );
+            return sh.abort(Exit::AccessDenied, "access_denied", &msg, params);
+        }
+    };
+    // Keys: the personal ones, restricted to a forced key where a grant says so.
+    let forced: Vec<&str> = grants
+        .iter()
+        .filter_map(|g| g.entry.force_key.as_deref())
+        .collect();
+    let keys: Vec<Key> = personal_keys(&sh.account.home)
+        .into_iter()
+        .filter(|k| forced.is_empty() || forced.contains(&k.fingerprint.as_str()))
+        .collect();
+    if keys.is_empty() {
+        let msg = "No egress key is usable for this access (see --osh selfListEgressKeys)";
+        return sh.abort(Exit::AccessDenied, "no_egress_key", msg, params);
+    }
+    // Where it is recorded.
+    let subject = Subject {
+        home: &sh.account.home,
+        uniqid: &sh.uniqid,
+        account: &sh.account.name,
+        ip: &ip.to_string(),
+        user,
+        port: &port.to_string(),
+        bastion: &sh.config.bastionName,
+    };
+    let (first, template) = match recording::paths_for(&sh.config, &subject) {
+        Ok(p) => p,
+        Err(r) => return sh.abort(Exit::TtyrecCmdlineFailed, "ttyrec_failed", &r.msg, params),
+    };
+    if let Some(dir) = first.parent()
+        && let Err(e) = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    {
+        let msg = format!("Can't create the recording directory: {e}");
+        return sh.abort(Exit::TtyrecCmdlineFailed, "ttyrec_failed", &msg, params);
+    }
+    let status = StatusPipe::new().ok();
+    let tty = if req.opts.flag("tty") {
+        Some(true)
+    } else if req.opts.flag("no-tty") {
+        Some(false)
+    } else {
+        None
+    };
+    let idle_ignore = std::fs::read_to_string(sh.account.public_config("idle_ignore"))
+        .is_ok_and(|v| v.trim() == "yes");
+    let opts = RecorderOptions {
+        tty,
+        stealth_stdout: false,
+        idle_ignore,
+        status_fd: status.as_ref().and_then(StatusPipe::fd),
+    };
+    let mut argv = recording::recorder_argv(&sh.config, &first, &template, &opts);
+    argv.extend([
+        SSH.to_owned(),
+        ip.to_string(),
+        "-l".into(),
+        user.to_owned(),
+        "-p".into(),
+        port.to_string(),
+    ]);
+    for k in &keys {
+        argv.extend(["-i".into(), k.path.to_string_lossy().into_owned()]);
+    }
+    argv.extend(HARDENING.iter().map(|s| (*s).to_owned()));
+    match tty {
+        Some(true) => argv.push("-t".into()),
+        Some(false) => argv.push("-T".into()),
+        None => {}
+    }
+    if !req.rest.is_empty() {
+        argv.push("--".into());
+        argv.extend(req.rest.iter().cloned());
+    }
+    if !recording::recorder().is_file() {
+        let msg = "The session recorder is missing: no connection is made without a recording";
+        return sh.abort(Exit::TtyrecCmdlineFailed, "ttyrec_failed", msg, params);
+    }
+
+    let mut open = target(
+        sh.access_event("ssh", Some(true), "", "", &argv.join(" ")),
+        true,
+    );
+    open.set("comment", "");
+    sh.logger.log(&open);
+    if !req.opts.flag("quiet") {
+        let mut pre = format!(
+            "{}:{} => {}@{}:{} => {}@{}:{} ...\n allowed ... log on({})\n\n will try the following accesses you have:\n",
+            sh.peer.host_from,
+            sh.peer.port_from,
+            sh.account.name,
+            sh.peer.host_bastion,
+            sh.peer.port_bastion,
+            ui::clean(user),
+            ui::clean(host),
+            port,
+            first.display()
+        );
+        for k in &keys {
+            pre.push_str(&format!("  - personal access with {}\n", k.label));
+        }
+        pre.push_str("\nConnecting...\n");
+        ui::Out::stderr().raw(&pre);
+    }
+    let details = json!([{
+        "from": sh.peer.ip_from, "via": format!("{}:{}", sh.peer.ip_bastion, sh.peer.port_bastion),
+        "to": format!("{ip}:{port}"), "account": sh.account.name, "uniqid": sh.uniqid,
+        "version": ui::VERSION, "mfa": [], "piv": 0,
+    }]);
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..])
+        .env("UNIQID", &sh.uniqid)
+        // Set by us, whatever the client sent through AcceptEnv LC_*.
+        .env("LC_BASTION", &sh.account.name)
+        .env("LC_BASTION_DETAILS", details.to_string());
+    let outcome = match supervise::run(cmd, status) {
+        Ok(o) => o,
+        Err(e) => {
+            sh.close(&open, -1, None, "ttyrec_failed");
+            let msg = format!("Couldn't start the session recorder: {e}");
+            return crate::say_error(sh.json, Exit::TtyrecCmdlineFailed, "ttyrec_failed", &msg);
+        }
+    };
+    let mut comment = outcome.comment();
+    if comment.is_empty() && outcome.code == 255 {
+        let head = head_of(&outcome.files());
+        comment = if head.is_empty() {
+            "ttyrec_empty".to_owned()
+        } else {
+            classify(&head).to_owned()
+        };
+    }
+    sh.close(&open, outcome.code, outcome.signal, &comment);
+    if let Some(text) = guidance(&comment)
+        && !req.opts.flag("quiet")
+    {
+        ui::crit(text);
+    }
+    if outcome.signal.is_some() {
+        return Exit::GotSignal.code();
+    }
+    u8::try_from(outcome.code).unwrap_or(255)
+}
+
+use std::os::unix::fs::DirBuilderExt as _;
+
+#[cfg(test)]
+mod tests {
+    use super::classify;
+
+    #[test]
+    fn failure_shapes() {
+        assert_eq!(
+            classify("tuser@127.0.0.2: Permission denied (publickey)."),
+            "permission_denied"
+        );
+        assert_eq!(
+            classify("ssh: connect to host 127.0.0.2 port 9: Connection refused"),
+            "connection_refused"
+        );
+        assert_eq!(
+            classify("@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@"),
+            "hostkey_changed"
+        );
+        assert_eq!(classify("hello"), "");
+    }
+}

@@ -1,0 +1,129 @@
+//! osh as the small parent of a session: it starts the recorder, waits, passes
+//! signals on once, and always comes back with how the session ended, so that
+//! the `close` event is written whatever happens.
+
+use std::io::Read as _;
+use std::os::fd::{AsRawFd as _, OwnedFd};
+use std::process::Command;
+
+use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::Pid;
+use osh_core::Value;
+
+use crate::sys;
+
+/// How a supervised child ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Its exit code (128+N if killed by signal N, -1 if it could not be waited for).
+    pub code: i32,
+    /// The signal osh itself received meanwhile, if any.
+    pub signal: Option<Signal>,
+    /// What the recorder reported on its status pipe.
+    pub status: Option<Value>,
+}
+
+impl Outcome {
+    /// The `comment_close` of the session, from the recorder's report and what
+    /// osh saw itself: empty for a normal end.
+    #[must_use]
+    pub fn comment(&self) -> String {
+        let reason = self.status.as_ref().and_then(|s| s["reason"].as_str());
+        let detail = self
+            .status
+            .as_ref()
+            .and_then(|s| s["detail"].as_str())
+            .unwrap_or("");
+        match (reason, self.signal) {
+            (Some("ttyrec_error"), _) => format!("ttyrec_error {detail}"),
+            (Some("idle_kill"), _) => "idle_kill".into(),
+            (_, Some(_)) => "got_signal".into(),
+            (Some("exit"), None) => String::new(),
+            (Some(other), None) => other.into(),
+            (None, None) => "ttyrec_error the recorder gave no status".into(),
+        }
+    }
+
+    /// The recorded files the recorder reported.
+    #[must_use]
+    pub fn files(&self) -> Vec<std::path::PathBuf> {
+        self.status
+            .as_ref()
+            .and_then(|s| s["files"].as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str().map(std::path::PathBuf::from))
+            .collect()
+    }
+}
+
+/// A pipe whose write end the recorder inherits (`--status-fd N`).
+pub struct StatusPipe {
+    read: OwnedFd,
+    write: Option<OwnedFd>,
+}
+
+impl StatusPipe {
+    /// A new pipe; only the write end survives exec.
+    pub fn new() -> std::io::Result<Self> {
+        let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+        fcntl(&write, FcntlArg::F_SETFD(FdFlag::empty()))?;
+        Ok(Self {
+            read,
+            write: Some(write),
+        })
+    }
+
+    /// The descriptor number to pass as `--status-fd`.
+    pub fn fd(&self) -> Option<i32> {
+        self.write.as_ref().map(|w| w.as_raw_fd())
+    }
+}
+
+/// Spawn `cmd` and wait for it as described above.
+pub fn run(mut cmd: Command, mut status: Option<StatusPipe>) -> std::io::Result<Outcome> {
+    let child = cmd.spawn()?;
+    // Our copy of the write end must go, or the read below would never see EOF.
+    if let Some(s) = status.as_mut() {
+        s.write = None;
+    }
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
+    let mut forwarded = false;
+    let code = loop {
+        match waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, code)) => break code,
+            Ok(WaitStatus::Signaled(_, sig, _)) => break 128 + sig as i32,
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => {
+                // The client went away or asked us to stop: pass it on, once,
+                // then keep waiting so that close carries the real outcome.
+                if let Some(sig) = sys::caught()
+                    && !forwarded
+                {
+                    forwarded = true;
+                    let _ = kill(
+                        pid,
+                        if sig == Signal::SIGPIPE {
+                            Signal::SIGHUP
+                        } else {
+                            sig
+                        },
+                    );
+                }
+            }
+            Err(_) => break -1,
+        }
+    };
+    let status = status.and_then(|s| {
+        let mut text = String::new();
+        std::fs::File::from(s.read).read_to_string(&mut text).ok()?;
+        osh_core::serde_json::from_str(text.trim()).ok()
+    });
+    Ok(Outcome {
+        code,
+        signal: sys::caught(),
+        status,
+    })
+}
