@@ -64,6 +64,12 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
                 json!({"account": acct.name, "keys": keys::keys_value(&k)}),
             ))
         }
+        Some("egress") => {
+            caller.require("accountListEgressKeys")?;
+            let acct = crate::existing_account(&p)?;
+            let from = keys::egress_from(&caller.config);
+            Ok(Reply::ok(keys::egress_keys_value(&acct.home, &from)))
+        }
         Some("info") => {
             caller.require("accountInfo")?;
             Ok(Reply::ok(info(&crate::existing_account(&p)?)))
@@ -81,6 +87,8 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
             }
             Ok(Reply::ok(Value::Object(out)))
         }
-        _ => Err(Reply::invalid("--what must be ingress, info or list")),
+        _ => Err(Reply::invalid(
+            "--what must be ingress, egress, info or list",
+        )),
     }
 }

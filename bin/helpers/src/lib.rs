@@ -12,6 +12,7 @@ pub mod account_freeze;
 pub mod account_grant;
 pub mod account_modify;
 pub mod account_read;
+pub mod personal_access;
 mod sys;
 
 use osh_core::account::{self, Account};

@@ -145,6 +145,59 @@ pub fn generate_egress(
     Ok(path)
 }
 
+/// The `from="..."` to put before an egress key on targets: `egressKeysFrom`,
+/// or else every address of this host (`hostname -I`).
+#[must_use]
+pub fn egress_from(config: &Config) -> Vec<String> {
+    if !config.egressKeysFrom.is_empty() {
+        return config.egressKeysFrom.clone();
+    }
+    Command::new("hostname")
+        .arg("-I")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An account's egress public keys (`~/.ssh/id_*_private.*.pub`), keyed by
+/// fingerprint, as `selfListEgressKeys` shows them.
+#[must_use]
+pub fn egress_keys_value(home: &Path, from: &[String]) -> Value {
+    let mut out = serde_json::Map::new();
+    let Ok(dir) = std::fs::read_dir(home.join(".ssh")) else {
+        return Value::Object(out);
+    };
+    for e in dir.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("id_") && name.contains("_private.") && name.ends_with(".pub")) {
+            continue;
+        }
+        let Ok(k) = std::fs::read_to_string(e.path())
+            .map_err(|_| ())
+            .and_then(|t| PublicKey::parse(&t).map_err(|_| ()))
+        else {
+            continue;
+        };
+        let k = k.with_from(from);
+        let mtime = e
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs());
+        let mut v = json!(k);
+        v["fullpath"] = json!(e.path().with_file_name(name.trim_end_matches(".pub")));
+        v["mtime"] = json!(mtime);
+        out.insert(k.fingerprint.clone(), v);
+    }
+    Value::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod account;
 pub mod config;
 pub mod envelope;

@@ -29,6 +29,18 @@ fn describe(name: &str) -> &'static str {
         "accountGrantCommand" => "grant a restricted command to an account",
         "accountRevokeCommand" => "revoke a restricted command from an account",
         "accountListIngressKeys" => "list the ingress keys of an account",
+        "selfListAccesses" => "list the servers you can reach",
+        "selfListEgressKeys" => "show the keys the bastion uses for you, to install on servers",
+        "selfGenerateEgressKey" => "generate a new egress key for your account",
+        "selfForgetHostKey" => "forget a server's host key after a legitimate change",
+        "lock" => "lock all your other sessions",
+        "unlock" => "unlock your sessions",
+        "selfAddPersonalAccess" => "allow yourself to reach a server with your egress key",
+        "selfDelPersonalAccess" => "remove one of your personal accesses",
+        "accountAddPersonalAccess" => "allow an account to reach a server with its egress key",
+        "accountDelPersonalAccess" => "remove a personal access of an account",
+        "accountListAccesses" => "list the servers an account can reach",
+        "accountListEgressKeys" => "show an account's egress keys",
         _ => "",
     }
 }

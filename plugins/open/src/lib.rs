@@ -9,3 +9,5 @@ pub mod info;
 pub mod self_add_ingress_key;
 pub mod self_del_ingress_key;
 pub mod self_list_ingress_keys;
+pub mod self_lists;
+pub mod self_tools;

@@ -10,4 +10,6 @@ pub mod account_grant;
 pub mod account_info;
 pub mod account_list;
 pub mod account_list_ingress_keys;
+pub mod account_lists;
 pub mod account_modify;
+pub mod personal_access;

@@ -1,0 +1,8 @@
+//! Helper `osh-accountModifyPersonalAccess`: see [`osh_helpers::personal_access`].
+
+fn main() -> std::process::ExitCode {
+    osh_core::helper::main(
+        "accountModifyPersonalAccess",
+        osh_helpers::personal_access::run,
+    )
+}

@@ -1,0 +1,169 @@
+//! `osh-accountModifyPersonalAccess` (as allowkeeper): add or remove a line of
+//! `/home/allowkeeper/ACCOUNT/allowed.private`. Only allowkeeper can write that
+//! file; this helper re-checks who asks, for whom, and within which limits.
+
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+
+use nix::fcntl::{Flock, FlockArg};
+use osh_acl::Entry;
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::helper::Caller;
+use osh_core::{Reply, Result, access, json, paths};
+
+use crate::sys;
+
+const SPEC: &[Opt] = &[
+    opt("account", Kind::Str),
+    opt("action", Kind::Str),
+    opt("target", Kind::Str),
+    opt("plugin", Kind::Str),
+    opt("force-key", Kind::Str),
+    opt("ttl", Kind::Int),
+    opt("comment", Kind::Str),
+];
+
+/// The helper's logic.
+pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
+    let p = crate::options(SPEC, args)?;
+    let plugin = p
+        .str("plugin")
+        .filter(|n| access::PLUGINS.contains(n))
+        .ok_or_else(|| Reply::invalid("Bad --plugin"))?;
+    caller.require(plugin)?;
+    let acct = crate::existing_account(&p)?;
+    // self* plugins act on the caller's own account only.
+    if plugin.starts_with("self") && acct.name != caller.name {
+        return Err(Reply::new(
+            "ERR_SECURITY_VIOLATION",
+            format!("{plugin} only acts on your own account"),
+        ));
+    }
+    let add = match p.str("action") {
+        Some("add") => true,
+        Some("del") => false,
+        _ => return Err(Reply::invalid("--action must be add or del")),
+    };
+    let target = Entry::parse_target(
+        p.str("target")
+            .ok_or_else(|| Reply::missing("Missing --target"))?,
+    )
+    .map_err(|e| Reply::new("KO_INVALID_PARAMETER", e.0))?;
+    if add {
+        access::check_limits(plugin, &acct.name, &target)?;
+    }
+    if let Some(fp) = p.str("force-key")
+        && (!fp.starts_with("SHA256:") || fp.len() > 60 || fp.contains(char::is_whitespace))
+    {
+        return Err(Reply::invalid("--force-key takes a SHA256:... fingerprint"));
+    }
+    let dir = paths::allowkeeper_dir(&acct.name);
+    let file = dir.join("allowed.private");
+    // One writer at a time per account.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(dir.join("lock"))?;
+    let _lock = Flock::lock(lock, FlockArg::LockExclusive).map_err(|(_, e)| Reply::from(e))?;
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let now = sys::epoch();
+    let same = |e: &Entry| {
+        e.user == target.user && e.net == target.net && e.port == target.port && !e.expired(now)
+    };
+    let value = json!({
+        "account": acct.name,
+        "ip": if target.net.prefix_len() == target.net.max_prefix_len() { target.net.addr().to_string() } else { target.net.to_string() },
+        "user": target.user,
+        "port": target.port,
+        "ttl": p.int("ttl"),
+        "forceKey": p.str("force-key"),
+        "comment": p.str("comment"),
+    });
+    let me = (
+        nix::unistd::geteuid().as_raw(),
+        nix::unistd::getegid().as_raw(),
+    );
+    if add {
+        if osh_acl::parse_file(&text).iter().any(same) {
+            return Ok(Reply::new(
+                "OK_NO_CHANGE",
+                format!(
+                    "Access to {} already exists for {}",
+                    target.target(),
+                    acct.name
+                ),
+            )
+            .with_value(value));
+        }
+        let mut e = target.clone();
+        e.added_by = Some(caller.name.clone());
+        e.added_date = Some(sys::now_human());
+        e.force_key = p.str("force-key").map(str::to_owned);
+        e.comment = p.str("comment").map(str::to_owned);
+        if let Some(ttl) = p.int("ttl") {
+            let ttl = u64::try_from(ttl)
+                .ok()
+                .filter(|t| *t > 0)
+                .ok_or_else(|| Reply::invalid("--ttl takes a positive number of seconds"))?;
+            e.expiry = Some(now + ttl);
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o644)
+            .open(&file)?;
+        f.write_all(format!("{}\n", e.to_line()).as_bytes())?;
+        f.sync_all()?;
+    } else {
+        let (after, n) = osh_acl::comment_out(
+            &text,
+            &target,
+            &format!("deleted by {} on {}", caller.name, sys::now_human()),
+        );
+        if n == 0 {
+            return Ok(Reply::new(
+                "OK_NO_CHANGE",
+                format!(
+                    "No access to {} to remove for {}",
+                    target.target(),
+                    acct.name
+                ),
+            )
+            .with_value(value));
+        }
+        sys::write_file(&file, after.as_bytes(), me.0, me.1, 0o644)?;
+    }
+    crate::log(
+        &caller.config,
+        crate::event("acl")
+            .field("action", if add { "add" } else { "del" })
+            .field("type", "personal")
+            .field("group", "")
+            .field("account", &acct.name)
+            .field("user", target.user.as_deref().unwrap_or(""))
+            .field("ip", target.net.to_string())
+            .field(
+                "port",
+                target.port.map(|p| p.to_string()).unwrap_or_default(),
+            )
+            .field(
+                "ttl",
+                p.int("ttl").map(|t| t.to_string()).unwrap_or_default(),
+            )
+            .field("force_key", p.str("force-key").unwrap_or(""))
+            .field("force_password", "")
+            .field("comment", p.str("comment").unwrap_or("")),
+    );
+    let verb = if add { "added to" } else { "removed from" };
+    Ok(Reply::new(
+        "OK",
+        format!(
+            "Access to {} {verb} the personal accesses of {}",
+            target.target(),
+            acct.name
+        ),
+    )
+    .with_value(value))
+}

@@ -1,0 +1,118 @@
+//! Personal accesses: what a plugin may add, checked identically by the plugin
+//! (early, friendly) and by the allowkeeper helper (again, trusting nothing).
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use osh_acl::Entry;
+use serde_json::{Map, Value, json};
+
+use crate::config;
+use crate::paths;
+use crate::reply::{Reply, Result};
+
+/// The plugins that change personal accesses.
+pub const PLUGINS: &[&str] = &[
+    "selfAddPersonalAccess",
+    "selfDelPersonalAccess",
+    "accountAddPersonalAccess",
+    "accountDelPersonalAccess",
+];
+
+/// `/etc/bastion/plugin.NAME.conf`, if present and trustworthy (root-owned, not
+/// group/world-writable); an untrustworthy file is an error, not ignored.
+pub fn plugin_config(name: &str) -> Result<Map<String, Value>> {
+    let path = Path::new(paths::ETC).join(format!("plugin.{name}.conf"));
+    if !path.exists() {
+        return Ok(Map::new());
+    }
+    config::check_secure(&path).map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?;
+    let text = std::fs::read_to_string(&path)?;
+    config::parse_text(&text).map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))
+}
+
+/// The access a user asked for: `host` (address, network, or name to resolve),
+/// `user` (`None` = any), `port` (`None` = any).
+pub fn target(host: &str, user: Option<&str>, port: Option<u16>) -> Result<Entry> {
+    let net = match host.parse::<ipnet::IpNet>() {
+        Ok(n) => n,
+        Err(_) => match host.parse::<IpAddr>() {
+            Ok(ip) => ipnet::IpNet::from(ip),
+            Err(_) => {
+                if host.starts_with('-')
+                    || !host
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+                {
+                    return Err(Reply::new(
+                        "KO_INVALID_REMOTE_HOST",
+                        format!("Invalid host '{}'", crate::ui::clean(host)),
+                    ));
+                }
+                let ip = std::net::ToSocketAddrs::to_socket_addrs(&(host, 22))
+                    .ok()
+                    .and_then(|mut a| a.next())
+                    .ok_or_else(|| {
+                        Reply::new(
+                            "ERR_HOST_NOT_FOUND",
+                            format!("Unable to resolve host '{host}'"),
+                        )
+                    })?
+                    .ip();
+                ipnet::IpNet::from(ip)
+            }
+        },
+    };
+    let text = Entry::new(user, net, port).target();
+    Entry::parse_target(&text).map_err(|e| Reply::new("KO_INVALID_PARAMETER", e.0))
+}
+
+/// The plugin-configured limits: `widest_v4_prefix` and `self_remote_user_only`.
+pub fn check_limits(plugin: &str, account: &str, e: &Entry) -> Result<()> {
+    let conf = plugin_config(plugin)?;
+    if let Some(widest) = conf.get("widest_v4_prefix").and_then(Value::as_u64)
+        && let ipnet::IpNet::V4(n) = e.net
+        && u64::from(n.prefix_len()) < widest
+    {
+        return Err(Reply::new(
+            "ERR_INVALID_PARAMETER",
+            format!(
+                "The prefix /{} is wider than what this bastion allows (/{widest} at most)",
+                n.prefix_len()
+            ),
+        ));
+    }
+    let self_only = conf
+        .get("self_remote_user_only")
+        .is_some_and(|v| v.as_bool() == Some(true) || v.as_u64() == Some(1));
+    if self_only && e.user.as_deref() != Some(account) {
+        return Err(Reply::new(
+            "ERR_INVALID_PARAMETER",
+            format!(
+                "On this bastion, personal accesses can only be for the remote user '{account}'"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The JSON of an ACL line as listings show it.
+#[must_use]
+pub fn entry_value(e: &Entry) -> Value {
+    let addr = if e.net.prefix_len() == e.net.max_prefix_len() {
+        e.net.addr().to_string()
+    } else {
+        e.net.to_string()
+    };
+    json!({
+        "ip": addr,
+        "port": e.port,
+        "user": e.user,
+        "addedBy": e.added_by,
+        "addedDate": e.added_date,
+        "expiry": e.expiry,
+        "forceKey": e.force_key,
+        "forcePassword": e.force_password,
+        "comment": e.comment,
+    })
+}
