@@ -309,9 +309,16 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
     };
     let idle_ignore = std::fs::read_to_string(sh.account.public_config("idle_ignore"))
         .is_ok_and(|v| v.trim() == "yes");
+    // ttyrecStealthStdoutPattern: bulk data commands (rsync --server, scp -t...)
+    // whose stdout is not worth recording; the --stealth-stdout this adds is in
+    // the open event's params, so it is never silent.
+    let remote = req.rest.join(" ");
+    let stealth_stdout = !sh.config.ttyrecStealthStdoutPattern.is_empty()
+        && regex_lite::Regex::new(&sh.config.ttyrecStealthStdoutPattern)
+            .is_ok_and(|re| re.is_match(&remote));
     let opts = RecorderOptions {
         tty,
-        stealth_stdout: false,
+        stealth_stdout,
         idle_ignore,
         status_fd: status.as_ref().and_then(StatusPipe::fd),
     };

@@ -1,0 +1,168 @@
+//! More of recorded egress: what the client cannot forge, a full disk through
+//! osh, the stealth pattern, plugin recordings, and lock/unlock.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use osh_tests::{Sandbox, can_run, field};
+use serde_json::json;
+
+const SSH_OPTS: &str =
+    "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p 2222";
+
+#[test]
+fn egress_more() {
+    if !can_run("egress_more") {
+        return;
+    }
+    let sb = Sandbox::start("egress-more");
+    let key = sb.admin_key();
+    sb.admin(&[
+        "--osh",
+        "selfAddPersonalAccess",
+        "--host",
+        "127.0.0.2",
+        "--user",
+        "tuser",
+        "--port",
+        "2223",
+    ])
+    .code(0);
+    sb.admin(&[
+        "--osh",
+        "accountModify",
+        "--account",
+        "admin",
+        "--egress-strict-host-key-checking",
+        "accept-new",
+    ])
+    .code(0);
+
+    // LC_BASTION is osh's word on the target, whatever the client sends.
+    let r = sb.root_ok(&format!(
+        "LC_BASTION=forged ssh -o SendEnv=LC_BASTION -i {} {SSH_OPTS} admin@127.0.0.1 -- tuser@127.0.0.2 -p 2223 -- 'echo $LC_BASTION; echo $LC_BASTION_DETAILS'",
+        key.display()
+    ));
+    let mut lines = r.lines();
+    assert_eq!(lines.next(), Some("admin"), "{r}");
+    let details: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(details[0]["account"], "admin");
+    assert_eq!(details[0]["to"], "127.0.0.2:2223");
+
+    // Plugins are recorded too, in ~/ttyrec/PLUGIN/.
+    sb.admin(&["--osh", "info"]).code(0);
+    let played = sb.root_ok("ttyplay -n /home/admin/ttyrec/info/*.admin.0.info.0.ttyrec");
+    assert!(played.contains("Your alias to connect"), "{played}");
+
+    // ttyrecStealthStdoutPattern: shown, not recorded, and said in the open event.
+    sb.config_set("ttyrecStealthStdoutPattern", r#""^cat /etc/host""#);
+    let r = sb.ssh(
+        &key,
+        "admin",
+        &[
+            "tuser@127.0.0.2",
+            "-p",
+            "2223",
+            "--",
+            "cat",
+            "/etc/hostname",
+        ],
+    );
+    r.code(0);
+    let shown = r.stdout.trim().to_owned();
+    assert!(!shown.is_empty());
+    let ev = sb.events();
+    let open = ev
+        .iter()
+        .rev()
+        .find(|e| e.0 == "open" && field(e, "cmdtype") == Some("ssh"))
+        .unwrap();
+    assert!(field(open, "params").unwrap().contains("--stealth-stdout"));
+    let id = field(open, "uniqid").unwrap();
+    let played = sb.root_ok(&format!(
+        "ttyplay -n /home/admin/ttyrec/127.0.0.2/*.{id}.*.ttyrec"
+    ));
+    assert!(
+        !played.contains(&shown),
+        "stealth stdout was recorded: {played}"
+    );
+    sb.config_set("ttyrecStealthStdoutPattern", r#""""#);
+
+    // A full disk ends the session through osh, with a message and the reason in close.
+    sb.root_ok(
+        "mount -t tmpfs -o size=16k,uid=$(id -u admin),mode=700 tmpfs /home/admin/ttyrec/127.0.0.2",
+    );
+    let r = sb.ssh(
+        &key,
+        "admin",
+        &["tuser@127.0.0.2", "-p", "2223", "--", "seq", "1", "200000"],
+    );
+    assert_ne!(r.code, 0, "{r}");
+    assert!(r.stderr.contains("could not be recorded"), "{r}");
+    assert!(
+        r.stdout.len() < 20_000,
+        "the session went on after the disk was full"
+    );
+    let ev = sb.events();
+    let close = ev
+        .iter()
+        .rev()
+        .find(|e| e.0 == "close" && field(e, "cmdtype") == Some("ssh"))
+        .unwrap();
+    let why = field(close, "comment_close").unwrap();
+    assert!(
+        why.starts_with("ttyrec_error") && why.contains("No space left"),
+        "{close:?}"
+    );
+    sb.root_ok("umount /home/admin/ttyrec/127.0.0.2");
+
+    // lock and unlock signal the caller's other recorders (not their own).
+    let pid = std::fs::read_to_string(sb.state.join("pid")).unwrap();
+    let mut held = Command::new("nsenter")
+        .args([
+            "--target",
+            pid.trim(),
+            "--mount",
+            "--uts",
+            "--ipc",
+            "--net",
+            "--pid",
+            "--",
+            "ssh",
+            "-tt",
+            "-i",
+        ])
+        .arg(&key)
+        .args(SSH_OPTS.split(' '))
+        .args([
+            "admin@127.0.0.1",
+            "--",
+            "-t",
+            "tuser@127.0.0.2",
+            "-p",
+            "2223",
+            "--",
+            "sleep",
+            "20",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if sb.root("pgrep -u tuser -f 'sleep 20'").code == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    sb.admin(&["--osh", "lock"])
+        .code(0)
+        .json_is(&[("/value/sessions", json!(1))]);
+    sb.admin(&["--osh", "unlock"])
+        .code(0)
+        .json_is(&[("/value/sessions", json!(1))]);
+    sb.root_ok("pkill -u tuser -f 'sleep 20' || true");
+    let _ = held.kill();
+    let _ = held.wait();
+}
