@@ -34,7 +34,26 @@ pub use output::{Recording, Settings, expand};
 /// Exit code when the command could not be started with a recording.
 pub const EXIT_NO_RECORDING: u8 = 126;
 
-const BUF: usize = 64 * 1024;
+/// Output is gathered up to this much per frame: a pty hands out at most a few
+/// KiB per read, and one frame plus one forward per read would triple the
+/// syscalls on bulk output.
+const BUF: usize = 256 * 1024;
+
+/// Read what `fd` has right now, up to `buf`'s size. `Ok(0)` is end of file.
+fn drain(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match nix::unistd::read(fd, &mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(nix::errno::Errno::EAGAIN) if n > 0 => break,
+            Err(nix::errno::Errno::EIO) if n > 0 => break,
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
 
 /// How the session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,7 +234,18 @@ fn write_status(
         End::IdleKill => ("idle_kill", String::new(), -1),
         End::Stopped(d) => ("stopped", d.clone(), -1),
     };
-    let v = serde_json::json!({"reason": reason, "detail": detail, "exit": exit, "files": files, "bytes": bytes});
+    // Our own CPU, without the command's: what recording costs.
+    let (user_ms, sys_ms) = nix::sys::resource::getrusage(
+        nix::sys::resource::UsageWho::RUSAGE_SELF,
+    )
+    .map_or((0, 0), |u| {
+        let ms = |t: nix::sys::time::TimeVal| t.tv_sec() * 1000 + t.tv_usec() / 1000;
+        (ms(u.user_time()), ms(u.system_time()))
+    });
+    let v = serde_json::json!({
+        "reason": reason, "detail": detail, "exit": exit, "files": files, "bytes": bytes,
+        "cpu_user_ms": user_ms, "cpu_sys_ms": sys_ms,
+    });
     if let Some(path) = &opts.status_file {
         let _ = std::fs::write(path, format!("{v}\n"));
     }
@@ -354,6 +384,10 @@ fn run(opts: &Options) -> i32 {
     for fd in [&master, &child_out, &child_err].into_iter().flatten() {
         set_nonblocking(fd.as_fd());
     }
+    // Larger pipes: fewer wake-ups on bulk transfers (best effort).
+    for fd in [&child_out, &child_err].into_iter().flatten() {
+        let _ = fcntl(fd.as_fd(), FcntlArg::F_SETPIPE_SZ(1 << 20));
+    }
     let mut s = Session {
         opts,
         rec,
@@ -435,7 +469,7 @@ fn run(opts: &Options) -> i32 {
         );
         drop(fds);
         if out_ready && let Some(fd) = out_fd {
-            match nix::unistd::read(fd, &mut buf) {
+            match drain(fd, &mut buf) {
                 Ok(0) | Err(nix::errno::Errno::EIO) => out_open = false,
                 Ok(n) => {
                     if let Err(e) = s.output(&buf[..n], !opts.stealth_stdout || tty, stdout.as_fd())
@@ -448,7 +482,7 @@ fn run(opts: &Options) -> i32 {
             }
         }
         if err_ready && let Some(fd) = child_err.as_ref() {
-            match nix::unistd::read(fd.as_fd(), &mut buf) {
+            match drain(fd.as_fd(), &mut buf) {
                 Ok(0) | Err(nix::errno::Errno::EIO) => err_open = false,
                 Ok(n) => {
                     if let Err(e) = s.output(&buf[..n], !opts.stealth_stderr, stderr.as_fd()) {

@@ -53,13 +53,25 @@ pub fn parse_header(h: &[u8; 12]) -> (u64, u32, u32) {
     (sec, usec_word & USEC_MASK, len)
 }
 
-/// Write one frame to `w` (header and data in one write call where possible).
+/// Write one frame to `w`: header and data in one vectored write where the
+/// writer supports it (a file: one syscall, no copy), looping on short writes.
 pub fn write_frame<W: Write>(w: &mut W, sec: u64, usec: u32, data: &[u8]) -> io::Result<()> {
     let len = u32::try_from(data.len()).map_err(|_| io::Error::other("frame too large"))?;
-    let mut buf = Vec::with_capacity(12 + data.len());
-    buf.extend_from_slice(&header(sec, usec, len));
-    buf.extend_from_slice(data);
-    w.write_all(&buf)
+    let h = header(sec, usec, len);
+    let total = h.len() + data.len();
+    let mut done = 0;
+    while done < total {
+        let n = if done < h.len() {
+            w.write_vectored(&[io::IoSlice::new(&h[done..]), io::IoSlice::new(data)])?
+        } else {
+            w.write(&data[done - h.len()..])?
+        };
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        done += n;
+    }
+    Ok(())
 }
 
 /// Why reading stopped early.

@@ -8,7 +8,13 @@
 //! children's: sshd, osh, the plugin, sudo and helpers) in /proc/PID/stat,
 //! averaged over the rounds because the kernel counts it in 10 ms ticks.
 //!
-//! Usage: osh-bench [ROUNDS]   (default 40; run as root; uses OSH_BUILD_DIR or target/release)
+//! `osh-bench egress` measures a recorded connection: its latency against a
+//! direct ssh plus that floor, 256 MB of output through the bastion with and
+//! without a terminal against the same direct, the recorder's own CPU against
+//! `tee FILE` on the same stream, and the resident memory of osh and the
+//! recorder per live session (plain and zstd).
+//!
+//! Usage: osh-bench [plugin|egress|all] [ROUNDS] [MB]   (run as root; OSH_BUILD_DIR or target/release)
 
 use std::time::Instant;
 
@@ -41,24 +47,15 @@ fn sshd_cpu(sb: &Sandbox) -> f64 {
     ticks / 100.0
 }
 
-fn main() {
-    assert!(
-        nix::unistd::geteuid().is_root(),
-        "osh-bench needs root (it starts a namespace sandbox)"
-    );
-    let rounds: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(40);
-    let build = std::env::var("OSH_BUILD_DIR").map_or_else(
-        |_| osh_tests::repo().join("target/release"),
-        std::path::PathBuf::from,
-    );
-    assert!(
-        build.join("osh").is_file(),
-        "build first: cargo build --release --workspace --bins"
-    );
-    let sb = Sandbox::start_from("bench", &build);
+fn timed(sb: &Sandbox, script: &str) -> f64 {
+    let t = Instant::now();
+    let r = sb.root(script);
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(r.code, 0, "{script}\n{r}");
+    ms
+}
+
+fn plugin_bench(sb: &Sandbox, rounds: usize) {
     let key = sb.admin_key();
     // Warm up both paths (page cache, sshd's first fork, sudo's first parse).
     for _ in 0..3 {
@@ -68,7 +65,7 @@ fn main() {
     let (mut osh_ms, mut floor_ms, mut osh_cpu, mut floor_cpu) = (vec![], vec![], vec![], vec![]);
     for _ in 0..rounds {
         for which in [true, false] {
-            let c0 = sshd_cpu(&sb);
+            let c0 = sshd_cpu(sb);
             let t = Instant::now();
             let r = if which {
                 sb.ssh(&key, "admin", &["--osh", "info"])
@@ -77,7 +74,7 @@ fn main() {
             };
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             r.code(0);
-            let cpu = (sshd_cpu(&sb) - c0) * 1000.0;
+            let cpu = (sshd_cpu(sb) - c0) * 1000.0;
             if which {
                 osh_ms.push(ms);
                 osh_cpu.push(cpu);
@@ -92,7 +89,9 @@ fn main() {
     // over the rounds resolves what osh adds.
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let (co, cf) = (mean(&osh_cpu), mean(&floor_cpu));
-    println!("osh-bench: {rounds} rounds, alternating, one sandbox; wall: medians, CPU: means");
+    println!(
+        "osh-bench plugin: {rounds} rounds, alternating, one sandbox; wall: medians, CPU: means"
+    );
     println!("  ssh -- --osh info        {mo:8.1} ms wall   {co:6.1} ms CPU on the bastion side");
     println!("  ssh true (plain user)    {mf:8.1} ms wall   {cf:6.1} ms CPU on the bastion side");
     println!(
@@ -103,4 +102,193 @@ fn main() {
     println!(
         "  targets: at most +10 ms wall over the floor, at most 45 ms CPU per call (bastion side, sshd included)"
     );
+}
+
+const OPTS: &str = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes";
+
+/// RSS (kB) of the account's osh and ttyrec processes while one session is live.
+fn session_rss(sb: &Sandbox) -> (u64, u64) {
+    let key = sb.admin_key();
+    let script = format!(
+        "ssh -i {} {OPTS} -p 2222 admin@127.0.0.1 -- tuser@127.0.0.2 -p 2223 -- sleep 4 >/dev/null 2>&1 & \
+         for i in $(seq 50); do pgrep -u tuser -x sleep >/dev/null && break; sleep 0.1; done; \
+         for c in osh ttyrec; do for p in $(pgrep -u admin -x $c); do echo $c $(awk '/VmRSS/{{print $2}}' /proc/$p/status); done; done; wait",
+        key.display()
+    );
+    let out = sb.root_ok(&script);
+    let sum = |c: &str| {
+        out.lines()
+            .filter(|l| l.starts_with(c))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum()
+    };
+    (sum("osh "), sum("ttyrec "))
+}
+
+fn egress_bench(sb: &Sandbox, rounds: usize, mb: u64) {
+    let key = sb.admin_key();
+    sb.admin(&[
+        "--osh",
+        "selfAddPersonalAccess",
+        "--host",
+        "127.0.0.2",
+        "--user",
+        "tuser",
+        "--port",
+        "2223",
+    ])
+    .code(0);
+    sb.admin(&[
+        "--osh",
+        "accountModify",
+        "--account",
+        "admin",
+        "--egress-strict-host-key-checking",
+        "accept-new",
+    ])
+    .code(0);
+    let k = key.display();
+    let via = format!("ssh -i {k} {OPTS} -p 2222 admin@127.0.0.1 -- tuser@127.0.0.2 -p 2223 --");
+    let direct = format!("ssh -i {k} {OPTS} -p 2223 tuser@127.0.0.2");
+    let floor = format!("ssh -i {k} {OPTS} -p 2222 tuser@127.0.0.1");
+    for _ in 0..3 {
+        timed(sb, &format!("{via} true"));
+        timed(sb, &format!("{direct} true"));
+        timed(sb, &format!("{floor} true"));
+    }
+    let (mut b, mut d, mut f) = (vec![], vec![], vec![]);
+    for _ in 0..rounds {
+        b.push(timed(sb, &format!("{via} true")));
+        d.push(timed(sb, &format!("{direct} true")));
+        f.push(timed(sb, &format!("{floor} true")));
+    }
+    let (mb_, md, mf) = (median(&mut b), median(&mut d), median(&mut f));
+    println!("osh-bench egress: {rounds} rounds, alternating, one sandbox, medians");
+    println!("  (a) ssh bastion -- u@target -- true   {mb_:8.1} ms");
+    println!("      ssh u@target true (direct)         {md:8.1} ms");
+    println!("      ssh u@bastion true (floor)         {mf:8.1} ms");
+    println!(
+        "      bastion - (direct + floor)         {:8.1} ms   (target: at most +15 ms)",
+        mb_ - md - mf
+    );
+
+    let bytes = mb * 1024 * 1024;
+    let source = format!("head -c {bytes} /dev/zero");
+    let (mut dn, mut vn, mut dt, mut vt) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..3 {
+        dn.push(timed(sb, &format!("{direct} '{source}' > /dev/null")));
+        vn.push(timed(sb, &format!("{via} {source} > /dev/null")));
+        dt.push(timed(
+            sb,
+            &format!("ssh -tt -i {k} {OPTS} -p 2223 tuser@127.0.0.2 '{source}' > /dev/null"),
+        ));
+        vt.push(timed(sb, &format!("ssh -tt -i {k} {OPTS} -p 2222 admin@127.0.0.1 -- -t tuser@127.0.0.2 -p 2223 -- {source} > /dev/null")));
+        sb.root_ok("rm -f /home/admin/ttyrec/127.0.0.2/*");
+    }
+    let rate = |ms: f64| mb as f64 / (ms / 1000.0);
+    let (rdn, rvn, rdt, rvt) = (
+        rate(median(&mut dn)),
+        rate(median(&mut vn)),
+        rate(median(&mut dt)),
+        rate(median(&mut vt)),
+    );
+    println!("  (b) {mb} MB of output, medians of 3");
+    println!(
+        "      no tty: direct {rdn:7.1} MB/s, through the bastion {rvn:7.1} MB/s = {:.2}x   (target: at least 0.55x)",
+        rvn / rdn
+    );
+    println!(
+        "      tty:    direct {rdt:7.1} MB/s, through the bastion {rvt:7.1} MB/s = {:.2}x   (target: at least 1x)",
+        rvt / rdt
+    );
+
+    // The recorder's own CPU against tee on the same stream, standalone.
+    let dir = osh_tests::repo().join("target/bench-tmp");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let feed = |mut child: std::process::Child| {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..mb {
+            stdin.write_all(&chunk).unwrap();
+        }
+        drop(stdin);
+        child.wait().unwrap();
+    };
+    let before =
+        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).unwrap();
+    feed(
+        std::process::Command::new("tee")
+            .arg(dir.join("tee.out"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let after =
+        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).unwrap();
+    let ms = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 * 1000.0 + t.tv_usec() as f64 / 1000.0;
+    let tee_ms = ms(after.user_time()) + ms(after.system_time())
+        - ms(before.user_time())
+        - ms(before.system_time());
+    feed(
+        std::process::Command::new(osh_tests::build_dir().join("ttyrec"))
+            .args(["-T", "never", "-f"])
+            .arg(dir.join("r.ttyrec"))
+            .arg("--status-file")
+            .arg(dir.join("status"))
+            .args(["--", "cat"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let st: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("status")).unwrap()).unwrap();
+    let rec_ms =
+        st["cpu_user_ms"].as_f64().unwrap_or(0.0) + st["cpu_sys_ms"].as_f64().unwrap_or(0.0);
+    let _ = std::fs::remove_dir_all(&dir);
+    let gb = mb as f64 / 1024.0;
+    println!(
+        "      recorder CPU (no tty, its rusage): {:.2} CPU-s/GB; tee FILE >/dev/null: {:.2} CPU-s/GB   (target: recorder <= tee)",
+        rec_ms / 1000.0 / gb,
+        tee_ms / 1000.0 / gb
+    );
+
+    let (o, r) = session_rss(sb);
+    sb.config_set("ttyrecAdditionalParameters", r#"["--zstd"]"#);
+    let (oz, rz) = session_rss(sb);
+    sb.config_set("ttyrecAdditionalParameters", "[]");
+    println!(
+        "  (c) resident memory per live session: osh {o} kB + recorder {r} kB = {} kB plain (target: at most 5120 kB); zstd: {} kB",
+        o + r,
+        oz + rz
+    );
+}
+
+fn main() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "osh-bench needs root (it starts a namespace sandbox)"
+    );
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = args.first().map_or("all", String::as_str);
+    let rounds: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(30);
+    let mb: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(256);
+    let build = std::env::var("OSH_BUILD_DIR").map_or_else(
+        |_| osh_tests::repo().join("target/release"),
+        std::path::PathBuf::from,
+    );
+    assert!(
+        build.join("osh").is_file(),
+        "build first: cargo build --release --workspace --bins"
+    );
+    let sb = Sandbox::start_from("bench", &build);
+    if mode == "plugin" || mode == "all" {
+        plugin_bench(&sb, rounds);
+    }
+    if mode == "egress" || mode == "all" {
+        egress_bench(&sb, rounds, mb);
+    }
 }
