@@ -49,6 +49,43 @@ fn egress_more() {
     assert_eq!(details[0]["account"], "admin");
     assert_eq!(details[0]["to"], "127.0.0.2:2223");
 
+    // The target's host key was saved on first use; selfForgetHostKey removes it.
+    let known = "ssh-keygen -F '[127.0.0.2]:2223' -f /home/admin/.ssh/known_hosts";
+    assert_eq!(sb.root(known).code, 0, "the host key was not saved");
+    assert!(
+        sb.root_ok("cat /home/admin/.ssh/known_hosts")
+            .contains("[127.0.0.2]:2223"),
+        "known_hosts is hashed"
+    );
+    sb.admin(&[
+        "--osh",
+        "selfForgetHostKey",
+        "--host",
+        "127.0.0.2",
+        "--port",
+        "2223",
+    ])
+    .code(0);
+    assert_ne!(sb.root(known).code, 0, "the host key is still known");
+    sb.admin(&[
+        "--osh",
+        "selfForgetHostKey",
+        "--host",
+        "127.0.0.2",
+        "--port",
+        "2223",
+    ])
+    .json_is(&[("/error_code", json!("OK_NO_CHANGE"))]);
+    sb.admin(&[
+        "--osh",
+        "selfForgetHostKey",
+        "--host",
+        "-oX",
+        "--port",
+        "2223",
+    ])
+    .code(100);
+
     // Plugins are recorded too, in ~/ttyrec/PLUGIN/.
     sb.admin(&["--osh", "info"]).code(0);
     let played = sb.root_ok("ttyplay -n /home/admin/ttyrec/info/*.admin.0.info.0.ttyrec");

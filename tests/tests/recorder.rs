@@ -307,3 +307,85 @@ fn a_full_disk_ends_the_session_and_nothing_unrecorded_was_shown() {
         "bytes were shown that were not recorded"
     );
 }
+
+#[test]
+fn rotation_by_age() {
+    let d = tmp("rotate-age");
+    let st = Command::new(ttyrec())
+        .args(["-T", "never", "--rotate-age", "1", "-f"])
+        .arg(d.join("g.ttyrec"))
+        .arg("--status-file")
+        .arg(d.join("status"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "echo a; sleep 1.3; echo b; sleep 1.3; echo c",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let files: Vec<PathBuf> = status(&d)["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| PathBuf::from(f.as_str().unwrap()))
+        .collect();
+    assert!(files.len() >= 2, "{files:?}");
+    assert_eq!(recorded(&files), b"a\nb\nc\n");
+}
+
+#[test]
+fn idle_kill_ends_the_session_with_a_warning() {
+    let d = tmp("idle");
+    let t = std::time::Instant::now();
+    let out = Command::new(ttyrec())
+        .args(["-T", "never", "-k", "2", "--warn-before-kill", "1", "-f"])
+        .arg(d.join("i.ttyrec"))
+        .arg("--status-file")
+        .arg(d.join("status"))
+        .args(["--", "sleep", "30"])
+        .stdin(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "the idle session was not ended"
+    );
+    assert_eq!(out.status.code(), Some(255));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("will be ended in 1 seconds") && err.contains("Idle for 2 seconds"),
+        "{err}"
+    );
+    assert_eq!(status(&d)["reason"], "idle_kill");
+}
+
+#[test]
+fn a_signal_to_the_recorder_ends_the_command() {
+    let d = tmp("sigterm");
+    let marker = format!("sleep 31.{}", std::process::id());
+    let mut child = Command::new(ttyrec())
+        .args(["-T", "never", "-f"])
+        .arg(d.join("s.ttyrec"))
+        .arg("--status-file")
+        .arg(d.join("status"))
+        .args(["--", "sh", "-c", &marker])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(255));
+    assert_eq!(status(&d)["reason"], "stopped");
+    let ps = Command::new("pgrep")
+        .args(["-f", &marker])
+        .output()
+        .unwrap();
+    assert!(ps.stdout.is_empty(), "the command survived");
+}

@@ -50,6 +50,10 @@ const HARDENING: &[&str] = &[
     // No escape character: `~C` would let a user open forwardings at run time.
     "-o",
     "EscapeChar=none",
+    // Readable known_hosts, as The Bastion's client config has it: auditors
+    // can see which hosts were trusted.
+    "-o",
+    "HashKnownHosts=no",
 ];
 
 /// A personal egress key: its private file and fingerprint.
