@@ -307,6 +307,34 @@ impl Sandbox {
         Run::from(&child.wait_with_output().unwrap())
     }
 
+    /// Start `ssh -i KEY [OPTS] ACCOUNT@bastion -- ARGS` inside the sandbox and
+    /// leave it running (a session to hold open, kill or disconnect).
+    #[must_use]
+    pub fn ssh_background(&self, key: &Path, account: &str, opts: &[&str], args: &[&str]) -> Child {
+        self.nsenter()
+            .args(["ssh", "-i"])
+            .arg(key)
+            .args([
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+                "-p",
+                "2222",
+            ])
+            .args(opts)
+            .arg(format!("{account}@127.0.0.1"))
+            .arg("--")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     /// `ssh ACCOUNT@bastion -- ARGS`.
     #[must_use]
     pub fn ssh(&self, key: &Path, account: &str, args: &[&str]) -> Run {
@@ -379,6 +407,18 @@ impl Sandbox {
             })
             .collect()
     }
+}
+
+/// Poll `cond` every 100 ms for up to 10 s; panic with `what` if it never holds.
+#[track_caller]
+pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("timed out waiting: {what}");
 }
 
 /// The value of a field of a parsed event.

@@ -2,10 +2,9 @@
 //! a target sshd on 127.0.0.2:2223. Ports the connection assertions of The
 //! Bastion's tests/functional/tests.d/340-selfaccesses.sh that apply.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use osh_tests::{Sandbox, can_run, field};
+use osh_tests::{Sandbox, can_run, field, wait_until};
 use serde_json::json;
 
 #[test]
@@ -295,65 +294,19 @@ fn egress() {
     go(&["tuser@127.0.0.2", "-p", "2223", "--", "true"]).code(0);
 
     // Killing the recorder ends the client's session and the egress ssh; close is still written.
-    let pid = std::fs::read_to_string(sb.state.join("pid")).unwrap();
-    let mut client = Command::new("nsenter")
-        .args([
-            "--target",
-            pid.trim(),
-            "--mount",
-            "--uts",
-            "--ipc",
-            "--net",
-            "--pid",
-            "--",
-            "ssh",
-            "-i",
-        ])
-        .arg(&key)
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "LogLevel=ERROR",
-            "-p",
-            "2222",
-        ])
-        .args([
-            "admin@127.0.0.1",
-            "--",
-            "tuser@127.0.0.2",
-            "-p",
-            "2223",
-            "--",
-            "sleep",
-            "300",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut found = false;
-    for _ in 0..100 {
-        if sb.root("pgrep -u tuser -f 'sleep 300'").code == 0 {
-            found = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(found, "the remote command never started");
+    let mut client = sb.ssh_background(
+        &key,
+        "admin",
+        &[],
+        &["tuser@127.0.0.2", "-p", "2223", "--", "sleep", "300"],
+    );
+    wait_until("the remote command to start", || {
+        sb.root("pgrep -u tuser -f 'sleep 300'").code == 0
+    });
     sb.root_ok("pkill -KILL -u admin -x ttyrec");
-    let mut ended = false;
-    for _ in 0..100 {
-        if matches!(client.try_wait(), Ok(Some(_))) {
-            ended = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(ended, "the client's session survived its recorder");
+    wait_until("the client's session to end with its recorder", || {
+        matches!(client.try_wait(), Ok(Some(_)))
+    });
     std::thread::sleep(Duration::from_millis(500));
     assert!(
         sb.root("pgrep -u admin -x ssh").code != 0,

@@ -1,10 +1,7 @@
 //! More of recorded egress: what the client cannot forge, a full disk through
 //! osh, the stealth pattern, plugin recordings, and lock/unlock.
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
-use osh_tests::{Sandbox, can_run, field};
+use osh_tests::{Sandbox, can_run, field, wait_until};
 use serde_json::json;
 
 const SSH_OPTS: &str =
@@ -154,45 +151,15 @@ fn egress_more() {
     sb.root_ok("umount /home/admin/ttyrec/127.0.0.2");
 
     // lock and unlock signal the caller's other recorders (not their own).
-    let pid = std::fs::read_to_string(sb.state.join("pid")).unwrap();
-    let mut held = Command::new("nsenter")
-        .args([
-            "--target",
-            pid.trim(),
-            "--mount",
-            "--uts",
-            "--ipc",
-            "--net",
-            "--pid",
-            "--",
-            "ssh",
-            "-tt",
-            "-i",
-        ])
-        .arg(&key)
-        .args(SSH_OPTS.split(' '))
-        .args([
-            "admin@127.0.0.1",
-            "--",
-            "-t",
-            "tuser@127.0.0.2",
-            "-p",
-            "2223",
-            "--",
-            "sleep",
-            "20",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if sb.root("pgrep -u tuser -f 'sleep 20'").code == 0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let mut held = sb.ssh_background(
+        &key,
+        "admin",
+        &["-tt"],
+        &["-t", "tuser@127.0.0.2", "-p", "2223", "--", "sleep", "20"],
+    );
+    wait_until("the held session", || {
+        sb.root("pgrep -u tuser -f 'sleep 20'").code == 0
+    });
     sb.admin(&["--osh", "lock"])
         .code(0)
         .json_is(&[("/value/sessions", json!(1))]);

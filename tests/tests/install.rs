@@ -2,10 +2,7 @@
 //! login left working, no forwarding for accounts, and the close event written
 //! when a client vanishes in the middle of a command.
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
-use osh_tests::{Sandbox, can_run, field};
+use osh_tests::{Sandbox, can_run, field, wait_until};
 
 const STATE: &str = "cd / && sha256sum etc/passwd etc/group etc/sudoers.d/osh etc/ssh/sshd_config.d/osh.conf \
                      etc/bastion/bastion.conf etc/shells && find opt/osh home/allowkeeper home/*keeper -printf '%p %m %u %g\\n' | sort";
@@ -64,69 +61,27 @@ fn install() {
 
     // A client that vanishes while a command runs: osh still writes close,
     // with the signal, and nothing of the command is left running.
-    let pid = std::fs::read_to_string(sb.state.join("pid")).unwrap();
-    let mut client = Command::new("nsenter")
-        .args([
-            "--target",
-            pid.trim(),
-            "--mount",
-            "--uts",
-            "--ipc",
-            "--net",
-            "--pid",
-            "--",
-            "ssh",
-            "-tt",
-            "-i",
-        ])
-        .arg(sb.admin_key())
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "LogLevel=ERROR",
-            "-p",
-            "2222",
-        ])
-        .args([
-            "admin@127.0.0.1",
-            "--",
-            "--osh",
-            "accountDelete",
-            "--account",
-            "admin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until the plugin is waiting for its confirmation, then kill the client.
-    let mut running = false;
-    for _ in 0..100 {
-        if sb.root("pgrep -x accountDelete").code == 0 {
-            running = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(running, "the plugin never started");
-    // The ssh client runs as nsenter's child: kill it, not nsenter.
+    let mut client = sb.ssh_background(
+        &sb.admin_key(),
+        "admin",
+        &["-tt"],
+        &["--osh", "accountDelete", "--account", "admin"],
+    );
+    // Wait until the plugin is waiting for its confirmation, then kill the client
+    // (it runs as nsenter's child: kill the ssh, not nsenter).
+    wait_until("the plugin to start", || {
+        sb.root("pgrep -x accountDelete").code == 0
+    });
     sb.root_ok("pkill -x ssh");
     let _ = client.wait();
     let mut closed = None;
-    for _ in 0..100 {
+    wait_until("a close event after the client vanished", || {
         closed = sb
             .events()
             .into_iter()
             .find(|e| e.0 == "close" && field(e, "plugin") == Some("accountDelete"));
-        if closed.is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        closed.is_some()
+    });
     let closed = closed.expect("no close event after the client vanished");
     assert_eq!(field(&closed, "signal"), Some("SIGHUP"), "{closed:?}");
     assert_eq!(field(&closed, "comment_close"), Some("got_signal"));

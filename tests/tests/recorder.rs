@@ -42,6 +42,28 @@ fn recorded(files: &[PathBuf]) -> Vec<u8> {
     out
 }
 
+/// `ttyrec -T never EXTRA -f DIR/NAME --status-file DIR/status`; the caller adds `-- COMMAND`.
+fn rec(dir: &Path, name: &str, extra: &[&str]) -> Command {
+    let mut c = Command::new(ttyrec());
+    c.args(["-T", "never"])
+        .args(extra)
+        .arg("-f")
+        .arg(dir.join(name))
+        .arg("--status-file")
+        .arg(dir.join("status"));
+    c
+}
+
+/// The segments the recorder reported in its status.
+fn reported_files(dir: &Path) -> Vec<PathBuf> {
+    status(dir)["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| PathBuf::from(f.as_str().unwrap()))
+        .collect()
+}
+
 fn status(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("status")).unwrap()).unwrap()
 }
@@ -49,11 +71,7 @@ fn status(dir: &Path) -> serde_json::Value {
 #[test]
 fn pipe_mode_records_both_streams_and_passes_the_exit_code() {
     let d = tmp("pipe");
-    let out = Command::new(ttyrec())
-        .args(["-T", "never", "-f"])
-        .arg(d.join("r.ttyrec"))
-        .arg("--status-file")
-        .arg(d.join("status"))
+    let out = rec(&d, "r.ttyrec", &[])
         .args(["--", "sh", "-c", "echo out; echo err >&2; exit 43"])
         .output()
         .unwrap();
@@ -66,9 +84,7 @@ fn pipe_mode_records_both_streams_and_passes_the_exit_code() {
         .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777);
     assert_eq!(mode.unwrap(), 0o600);
     // --stealth-stderr: shown, not recorded.
-    let out = Command::new(ttyrec())
-        .args(["-T", "never", "--stealth-stderr", "-f"])
-        .arg(d.join("s.ttyrec"))
+    let out = rec(&d, "s.ttyrec", &["--stealth-stderr"])
         .args(["--", "sh", "-c", "echo out; echo secret >&2"])
         .output()
         .unwrap();
@@ -131,9 +147,7 @@ fn pty_mode_plays_in_ttyplay_as_the_user_saw_it() {
 #[test]
 fn rotation_by_signal_and_by_size_keeps_every_byte_once() {
     let d = tmp("rotate");
-    let mut child = Command::new(ttyrec())
-        .args(["-T", "never", "-f"])
-        .arg(d.join("a.ttyrec"))
+    let mut child = rec(&d, "a.ttyrec", &[])
         .arg("-F")
         .arg(d.join("%Y%m%d-%H%M%S.#usec#.ttyrec"))
         .arg("--status-file")
@@ -160,23 +174,14 @@ fn rotation_by_signal_and_by_size_keeps_every_byte_once() {
     )
     .unwrap();
     assert!(child.wait().unwrap().success());
-    let files: Vec<PathBuf> = status(&d)["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| PathBuf::from(f.as_str().unwrap()))
-        .collect();
+    let files = reported_files(&d);
     assert_eq!(files.len(), 3, "{files:?}");
     assert_eq!(recorded(&files), b"one\ntwo\nthree\n");
     assert_eq!(recorded(&files[..1]), b"one\n");
 
     // By size: 64 frames of 1000 bytes with --rotate-size 10000.
     let d = tmp("rotate-size");
-    let out = Command::new(ttyrec())
-        .args(["-T", "never", "--rotate-size", "10000", "-f"])
-        .arg(d.join("b.ttyrec"))
-        .arg("--status-file")
-        .arg(d.join("status"))
+    let out = rec(&d, "b.ttyrec", &["--rotate-size", "10000"])
         .args([
             "--",
             "sh",
@@ -185,12 +190,7 @@ fn rotation_by_signal_and_by_size_keeps_every_byte_once() {
         ])
         .output()
         .unwrap();
-    let files: Vec<PathBuf> = status(&d)["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| PathBuf::from(f.as_str().unwrap()))
-        .collect();
+    let files = reported_files(&d);
     assert!(files.len() >= 6, "{files:?}");
     assert_eq!(recorded(&files), out.stdout);
 }
@@ -198,9 +198,7 @@ fn rotation_by_signal_and_by_size_keeps_every_byte_once() {
 #[test]
 fn zstd_survives_sigkill_up_to_the_last_flush() {
     let d = tmp("zstd");
-    let mut child = Command::new(ttyrec())
-        .args(["-T", "never", "--zstd", "--max-flush-time", "1", "-f"])
-        .arg(d.join("z.ttyrec"))
+    let mut child = rec(&d, "z.ttyrec", &["--zstd", "--max-flush-time", "1"])
         .args([
             "--",
             "sh",
@@ -239,11 +237,7 @@ fn zstd_survives_sigkill_up_to_the_last_flush() {
 #[test]
 fn a_deleted_recording_ends_the_session() {
     let d = tmp("unlinked");
-    let out = Command::new(ttyrec())
-        .args(["-T", "never", "-f"])
-        .arg(d.join("u.ttyrec"))
-        .arg("--status-file")
-        .arg(d.join("status"))
+    let out = rec(&d, "u.ttyrec", &[])
         .args([
             "--",
             "sh",
@@ -311,11 +305,7 @@ fn a_full_disk_ends_the_session_and_nothing_unrecorded_was_shown() {
 #[test]
 fn rotation_by_age() {
     let d = tmp("rotate-age");
-    let st = Command::new(ttyrec())
-        .args(["-T", "never", "--rotate-age", "1", "-f"])
-        .arg(d.join("g.ttyrec"))
-        .arg("--status-file")
-        .arg(d.join("status"))
+    let st = rec(&d, "g.ttyrec", &["--rotate-age", "1"])
         .args([
             "--",
             "sh",
@@ -326,12 +316,7 @@ fn rotation_by_age() {
         .status()
         .unwrap();
     assert!(st.success());
-    let files: Vec<PathBuf> = status(&d)["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| PathBuf::from(f.as_str().unwrap()))
-        .collect();
+    let files = reported_files(&d);
     assert!(files.len() >= 2, "{files:?}");
     assert_eq!(recorded(&files), b"a\nb\nc\n");
 }
@@ -340,11 +325,7 @@ fn rotation_by_age() {
 fn idle_kill_ends_the_session_with_a_warning() {
     let d = tmp("idle");
     let t = std::time::Instant::now();
-    let out = Command::new(ttyrec())
-        .args(["-T", "never", "-k", "2", "--warn-before-kill", "1", "-f"])
-        .arg(d.join("i.ttyrec"))
-        .arg("--status-file")
-        .arg(d.join("status"))
+    let out = rec(&d, "i.ttyrec", &["-k", "2", "--warn-before-kill", "1"])
         .args(["--", "sleep", "30"])
         .stdin(Stdio::piped())
         .output()
@@ -366,11 +347,7 @@ fn idle_kill_ends_the_session_with_a_warning() {
 fn a_signal_to_the_recorder_ends_the_command() {
     let d = tmp("sigterm");
     let marker = format!("sleep 31.{}", std::process::id());
-    let mut child = Command::new(ttyrec())
-        .args(["-T", "never", "-f"])
-        .arg(d.join("s.ttyrec"))
-        .arg("--status-file")
-        .arg(d.join("status"))
+    let mut child = rec(&d, "s.ttyrec", &[])
         .args(["--", "sh", "-c", &marker])
         .stdout(Stdio::null())
         .spawn()
