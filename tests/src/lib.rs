@@ -384,6 +384,32 @@ impl Sandbox {
         ));
     }
 
+    /// Give the admin a personal access to the sandbox's target
+    /// (`tuser@127.0.0.2:2223`) and accept its host key on first use.
+    #[track_caller]
+    pub fn admin_reaches_target(&self) {
+        self.admin(&[
+            "--osh",
+            "selfAddPersonalAccess",
+            "--host",
+            "127.0.0.2",
+            "--user",
+            "tuser",
+            "--port",
+            "2223",
+        ])
+        .code(0);
+        self.admin(&[
+            "--osh",
+            "accountModify",
+            "--account",
+            "admin",
+            "--egress-strict-host-key-checking",
+            "accept-new",
+        ])
+        .code(0);
+    }
+
     /// The raw datagrams the sandbox's syslog daemon received.
     #[must_use]
     pub fn syslog(&self) -> String {

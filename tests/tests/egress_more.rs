@@ -14,26 +14,7 @@ fn egress_more() {
     }
     let sb = Sandbox::start("egress-more");
     let key = sb.admin_key();
-    sb.admin(&[
-        "--osh",
-        "selfAddPersonalAccess",
-        "--host",
-        "127.0.0.2",
-        "--user",
-        "tuser",
-        "--port",
-        "2223",
-    ])
-    .code(0);
-    sb.admin(&[
-        "--osh",
-        "accountModify",
-        "--account",
-        "admin",
-        "--egress-strict-host-key-checking",
-        "accept-new",
-    ])
-    .code(0);
+    sb.admin_reaches_target();
 
     // LC_BASTION is osh's word on the target, whatever the client sends.
     let r = sb.root_ok(&format!(

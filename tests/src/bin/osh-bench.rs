@@ -127,26 +127,7 @@ fn session_rss(sb: &Sandbox) -> (u64, u64) {
 
 fn egress_bench(sb: &Sandbox, rounds: usize, mb: u64) {
     let key = sb.admin_key();
-    sb.admin(&[
-        "--osh",
-        "selfAddPersonalAccess",
-        "--host",
-        "127.0.0.2",
-        "--user",
-        "tuser",
-        "--port",
-        "2223",
-    ])
-    .code(0);
-    sb.admin(&[
-        "--osh",
-        "accountModify",
-        "--account",
-        "admin",
-        "--egress-strict-host-key-checking",
-        "accept-new",
-    ])
-    .code(0);
+    sb.admin_reaches_target();
     let k = key.display();
     let via = format!("ssh -i {k} {OPTS} -p 2222 admin@127.0.0.1 -- tuser@127.0.0.2 -p 2223 --");
     let direct = format!("ssh -i {k} {OPTS} -p 2223 tuser@127.0.0.2");
