@@ -196,6 +196,24 @@ impl Sandbox {
         sb
     }
 
+    /// `[PREFIX...] ssh -i KEY` with the test client options, inside the
+    /// sandbox, on the bastion's port; the caller adds options and the host.
+    fn ssh_command(&self, key: &Path, prefix: &[&str]) -> Command {
+        let mut c = self.nsenter();
+        c.args(prefix).args(["ssh", "-i"]).arg(key);
+        c.args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-p",
+            "2222",
+        ]);
+        c
+    }
+
     fn nsenter(&self) -> Command {
         let mut c = Command::new("nsenter");
         c.args([
@@ -267,25 +285,8 @@ impl Sandbox {
         args: &[&str],
         input: Option<&[u8]>,
     ) -> Run {
-        let mut c = self.nsenter();
-        c.args(["timeout", "60", "ssh", "-i"])
-            .arg(key)
-            .args([
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "-o",
-                "LogLevel=ERROR",
-            ])
-            .args([
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "IdentitiesOnly=yes",
-                "-p",
-                "2222",
-            ])
+        let mut c = self.ssh_command(key, &["timeout", "60"]);
+        c.args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"])
             .args(extra)
             .arg(format!("{account}@127.0.0.1"));
         if !args.is_empty() {
@@ -311,19 +312,7 @@ impl Sandbox {
     /// leave it running (a session to hold open, kill or disconnect).
     #[must_use]
     pub fn ssh_background(&self, key: &Path, account: &str, opts: &[&str], args: &[&str]) -> Child {
-        self.nsenter()
-            .args(["ssh", "-i"])
-            .arg(key)
-            .args([
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "-o",
-                "LogLevel=ERROR",
-                "-p",
-                "2222",
-            ])
+        self.ssh_command(key, &[])
             .args(opts)
             .arg(format!("{account}@127.0.0.1"))
             .arg("--")

@@ -5,15 +5,14 @@
 //! keys are chosen, and `ssh` runs under the recorder with a command line on
 //! which no config file can add a ProxyCommand, a forwarding or an escape.
 
-use std::net::{IpAddr, ToSocketAddrs as _};
-use std::path::{Path, PathBuf};
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::Command;
 
 use osh_acl::{Decision, Denial, Entry, Policy, Request, Source};
 use osh_core::exit::Exit;
 use osh_core::recording::{self, RecorderOptions, Subject};
-use osh_core::sshkey::PublicKey;
-use osh_core::{json, paths, ui};
+use osh_core::{json, keys, paths, ui};
 
 use crate::supervise::{self, StatusPipe};
 use crate::{Request as Asked, Shell};
@@ -56,68 +55,21 @@ const HARDENING: &[&str] = &[
     "HashKnownHosts=no",
 ];
 
-/// A personal egress key: its private file and fingerprint.
-struct Key {
-    path: PathBuf,
-    fingerprint: String,
-    label: String,
-}
-
-fn personal_keys(home: &Path) -> Vec<Key> {
-    let mut keys: Vec<Key> = std::fs::read_dir(home.join(".ssh"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            if !name.starts_with("id_") || !name.contains("_private.") || name.ends_with(".pub") {
-                return None;
-            }
-            let public =
-                std::fs::read_to_string(e.path().with_file_name(format!("{name}.pub"))).ok()?;
-            let k = PublicKey::parse(&public).ok()?;
-            Some(Key {
-                path: e.path(),
-                label: format!("{}-{} key {}", k.family, k.size, k.fingerprint),
-                fingerprint: k.fingerprint,
-            })
-        })
-        .collect();
-    // Newest first (the epoch is the file name's suffix).
-    keys.sort_by(|a, b| b.path.cmp(&a.path));
-    keys
-}
-
 fn resolve(sh: &Shell, host: &str) -> Result<IpAddr, (Exit, &'static str, String)> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(ip);
-    }
-    if let Some(v6) = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .and_then(|h| h.parse().ok())
-    {
-        return Ok(v6);
-    }
-    if sh.config.dnsSupportLevel == 0 {
+    if sh.config.dnsSupportLevel == 0 && !osh_core::access::is_literal(host) {
         return Err((
             Exit::DnsDisabled,
             "dns_disabled",
             "DNS resolving is disabled on this bastion, use an IP address".into(),
         ));
     }
-    (host, 22)
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .map(|a| a.ip())
-        .ok_or_else(|| {
-            (
-                Exit::HostNotFound,
-                "host_not_found",
-                format!("Unable to resolve host '{}'", ui::clean(host)),
-            )
-        })
+    osh_core::access::resolve(host).ok_or_else(|| {
+        (
+            Exit::HostNotFound,
+            "host_not_found",
+            format!("Unable to resolve host '{}'", ui::clean(host)),
+        )
+    })
 }
 
 fn acl(account: &str, file: &str) -> Vec<Entry> {
@@ -182,9 +134,7 @@ fn head_of(files: &[PathBuf]) -> String {
 
 /// Connect `sh`'s account to the target of `req`; returns the exit code.
 pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, params: &str) -> u8 {
-    if std::fs::read_to_string(sh.account.private_config("osh_only"))
-        .is_ok_and(|v| v.trim() == "yes")
-    {
+    if sh.account.private_flag("osh_only") {
         return sh.abort(
             Exit::AccessDenied,
             "access_denied",
@@ -272,9 +222,9 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         .iter()
         .filter_map(|g| g.entry.force_key.as_deref())
         .collect();
-    let keys: Vec<Key> = personal_keys(&sh.account.home)
+    let keys: Vec<keys::EgressKey> = keys::egress_keys(&sh.account.home)
         .into_iter()
-        .filter(|k| forced.is_empty() || forced.contains(&k.fingerprint.as_str()))
+        .filter(|k| forced.is_empty() || forced.contains(&k.key.fingerprint.as_str()))
         .collect();
     if keys.is_empty() {
         let msg = "No egress key is usable for this access (see --osh selfListEgressKeys)";
@@ -311,8 +261,7 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
     } else {
         None
     };
-    let idle_ignore = std::fs::read_to_string(sh.account.public_config("idle_ignore"))
-        .is_ok_and(|v| v.trim() == "yes");
+    let idle_ignore = sh.account.public_flag("idle_ignore");
     // ttyrecStealthStdoutPattern: bulk data commands (rsync --server, scp -t...)
     // whose stdout is not worth recording; the --stealth-stdout this adds is in
     // the open event's params, so it is never silent.
@@ -336,7 +285,7 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         port.to_string(),
     ]);
     for k in &keys {
-        argv.extend(["-i".into(), k.path.to_string_lossy().into_owned()]);
+        argv.extend(["-i".into(), k.private.to_string_lossy().into_owned()]);
     }
     argv.extend(HARDENING.iter().map(|s| (*s).to_owned()));
     match tty {
@@ -373,7 +322,10 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
             first.display()
         );
         for k in &keys {
-            pre.push_str(&format!("  - personal access with {}\n", k.label));
+            pre.push_str(&format!(
+                "  - personal access with {}-{} key {}\n",
+                k.key.family, k.key.size, k.key.fingerprint
+            ));
         }
         pre.push_str("\nConnecting...\n");
         ui::Out::stderr().raw(&pre);

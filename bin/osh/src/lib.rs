@@ -271,8 +271,7 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
     };
     sh.logger.log(&open);
     let status = supervise::StatusPipe::new().ok();
-    let idle_ignore = std::fs::read_to_string(sh.account.public_config("idle_ignore"))
-        .is_ok_and(|v| v.trim() == "yes");
+    let idle_ignore = sh.account.public_flag("idle_ignore");
     let ropts = recording::RecorderOptions {
         tty: None,
         stealth_stdout: false,

@@ -31,37 +31,56 @@ pub fn plugin_config(name: &str) -> Result<Map<String, Value>> {
     config::parse_text(&text).map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))
 }
 
+/// A host as users give it, to an address: an IP (IPv6 possibly in brackets),
+/// or a name resolved through the system resolver. `None` if it resolves to
+/// nothing; names that could be read as options never reach the resolver.
+#[must_use]
+pub fn resolve(host: &str) -> Option<IpAddr> {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if host.is_empty()
+        || host.starts_with('-')
+        || !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        return None;
+    }
+    std::net::ToSocketAddrs::to_socket_addrs(&(host, 22))
+        .ok()?
+        .next()
+        .map(|a| a.ip())
+}
+
+/// Whether `host` is an address (or network) rather than a name.
+#[must_use]
+pub fn is_literal(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<IpAddr>().is_ok() || bare.parse::<ipnet::IpNet>().is_ok()
+}
+
 /// The access a user asked for: `host` (address, network, or name to resolve),
 /// `user` (`None` = any), `port` (`None` = any).
 pub fn target(host: &str, user: Option<&str>, port: Option<u16>) -> Result<Entry> {
     let net = match host.parse::<ipnet::IpNet>() {
         Ok(n) => n,
-        Err(_) => match host.parse::<IpAddr>() {
-            Ok(ip) => ipnet::IpNet::from(ip),
-            Err(_) => {
-                if host.starts_with('-')
-                    || !host
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-                {
-                    return Err(Reply::new(
-                        "KO_INVALID_REMOTE_HOST",
-                        format!("Invalid host '{}'", crate::ui::clean(host)),
-                    ));
-                }
-                let ip = std::net::ToSocketAddrs::to_socket_addrs(&(host, 22))
-                    .ok()
-                    .and_then(|mut a| a.next())
-                    .ok_or_else(|| {
-                        Reply::new(
-                            "ERR_HOST_NOT_FOUND",
-                            format!("Unable to resolve host '{host}'"),
-                        )
-                    })?
-                    .ip();
-                ipnet::IpNet::from(ip)
-            }
-        },
+        Err(_) => ipnet::IpNet::from(resolve(host).ok_or_else(|| {
+            Reply::new(
+                "KO_INVALID_REMOTE_HOST",
+                format!(
+                    "Invalid host, or unable to resolve it: '{}'",
+                    crate::ui::clean(host)
+                ),
+            )
+        })?),
     };
     let text = Entry::new(user, net, port).target();
     Entry::parse_target(&text).map_err(|e| Reply::new("KO_INVALID_PARAMETER", e.0))

@@ -138,6 +138,18 @@ impl Account {
     pub fn public_config(&self, key: &str) -> PathBuf {
         paths::allowkeeper_dir(&self.name).join(format!("config.{key}"))
     }
+
+    /// A public yes/no setting (`always_active`, `idle_ignore`, ...) says yes.
+    #[must_use]
+    pub fn public_flag(&self, key: &str) -> bool {
+        read_trimmed(&self.public_config(key)).is_some_and(|v| v == "yes")
+    }
+
+    /// A private yes/no setting (`osh_only`, ...) says yes.
+    #[must_use]
+    pub fn private_flag(&self, key: &str) -> bool {
+        read_trimmed(&self.private_config(key)).is_some_and(|v| v == "yes")
+    }
 }
 
 /// An existing bastion account by name: a valid name, an existing Unix user,
@@ -209,7 +221,7 @@ pub fn is_always_active(account: &Account, config: &Config) -> bool {
         .alwaysActiveAccounts
         .iter()
         .any(|a| a == &account.name)
-        || read_trimmed(&account.public_config("always_active")).is_some_and(|v| v == "yes")
+        || account.public_flag("always_active")
 }
 
 /// The checks The Bastion runs before anything else, in its order: external

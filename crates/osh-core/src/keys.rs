@@ -164,36 +164,59 @@ pub fn egress_from(config: &Config) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// An account's egress public keys (`~/.ssh/id_*_private.*.pub`), keyed by
-/// fingerprint, as `selfListEgressKeys` shows them.
+/// One egress key pair of an account.
+#[derive(Debug, Clone)]
+pub struct EgressKey {
+    /// The private key file (`~/.ssh/id_<algo><size>_private.<epoch>`).
+    pub private: PathBuf,
+    /// Its public half.
+    pub key: PublicKey,
+    /// When it was made (the public file's mtime).
+    pub mtime: Option<u64>,
+}
+
+/// An account's egress key pairs, newest first (the epoch ends the name).
+#[must_use]
+pub fn egress_keys(home: &Path) -> Vec<EgressKey> {
+    let mut out: Vec<EgressKey> = std::fs::read_dir(home.join(".ssh"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let private = name
+                .strip_suffix(".pub")
+                .filter(|n| n.starts_with("id_") && n.contains("_private."))?;
+            let key = PublicKey::parse(&std::fs::read_to_string(e.path()).ok()?).ok()?;
+            let mtime = e
+                .metadata()
+                .ok()?
+                .modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_secs());
+            Some(EgressKey {
+                private: e.path().with_file_name(private),
+                key,
+                mtime,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.private.cmp(&a.private));
+    out
+}
+
+/// The egress keys as `selfListEgressKeys` shows them: keyed by fingerprint,
+/// each line with the `from="..."` to install on servers.
 #[must_use]
 pub fn egress_keys_value(home: &Path, from: &[String]) -> Value {
     let mut out = serde_json::Map::new();
-    let Ok(dir) = std::fs::read_dir(home.join(".ssh")) else {
-        return Value::Object(out);
-    };
-    for e in dir.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if !(name.starts_with("id_") && name.contains("_private.") && name.ends_with(".pub")) {
-            continue;
-        }
-        let Ok(k) = std::fs::read_to_string(e.path())
-            .map_err(|_| ())
-            .and_then(|t| PublicKey::parse(&t).map_err(|_| ()))
-        else {
-            continue;
-        };
-        let k = k.with_from(from);
-        let mtime = e
-            .metadata()
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs());
-        let mut v = json!(k);
-        v["fullpath"] = json!(e.path().with_file_name(name.trim_end_matches(".pub")));
-        v["mtime"] = json!(mtime);
-        out.insert(k.fingerprint.clone(), v);
+    for k in egress_keys(home) {
+        let mut v = json!(k.key.with_from(from));
+        v["fullpath"] = json!(k.private);
+        v["mtime"] = json!(k.mtime);
+        out.insert(k.key.fingerprint.clone(), v);
     }
     Value::Object(out)
 }

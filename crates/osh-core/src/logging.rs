@@ -63,9 +63,13 @@ pub fn new_uniqid() -> String {
 #[must_use]
 pub fn event(kind: &str, uniqid: &str) -> Event {
     let uid = nix::unistd::geteuid();
-    let sysuser = crate::unix::user_by_uid(uid.as_raw())
-        .map(|u| u.name)
-        .unwrap_or_default();
+    // One passwd lookup per process, not per event.
+    static SYSUSER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sysuser = SYSUSER.get_or_init(|| {
+        crate::unix::user_by_uid(uid.as_raw())
+            .map(|u| u.name)
+            .unwrap_or_default()
+    });
     Event::new(kind)
         .field("uniqid", uniqid)
         .field("version", VERSION)

@@ -30,7 +30,7 @@ pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
             .ok()
             .map(|s| s.trim().to_owned())
     };
-    let always_local = read("always_active").is_some_and(|v| v == "yes");
+    let always_local = acct.public_flag("always_active");
     let always_cfg = cfg.alwaysActiveAccounts.contains(&acct.name);
     let frozen = read("frozen").map(|t| serde_json_or_text(&t));
     let now = SystemTime::now()
@@ -62,7 +62,7 @@ pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
         "is_frozen": u8::from(frozen.is_some()),
         "freeze_info": frozen,
         "max_inactive_days": read("max_inactive_days").and_then(|d| d.parse::<i64>().ok()),
-        "idle_ignore": u8::from(read("idle_ignore").is_some_and(|v| v == "yes")),
+        "idle_ignore": u8::from(acct.public_flag("idle_ignore")),
         "is_ttl_set": u8::from(ttl.is_some()),
         "is_ttl_expired": u8::from(ttl_expired),
         "osh_only": u8::from(private["osh_only"] == json!(true)),
