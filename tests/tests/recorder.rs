@@ -366,3 +366,64 @@ fn a_signal_to_the_recorder_ends_the_command() {
         .unwrap();
     assert!(ps.stdout.is_empty(), "the command survived");
 }
+
+#[test]
+fn window_size_changes_reach_the_command_and_the_sidecar() {
+    use std::io::Read as _;
+    use std::os::fd::AsRawFd as _;
+    let d = tmp("winsize");
+    let ws = nix::pty::Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(Some(&ws), None).unwrap();
+    let slave = std::fs::read_link(format!("/proc/self/fd/{}", pty.slave.as_raw_fd())).unwrap();
+    // setsid -c: the recorder leads a session whose controlling terminal is our pty.
+    let mut child = Command::new("setsid")
+        .arg("-c")
+        .arg(ttyrec())
+        .arg("-f")
+        .arg(d.join("w.ttyrec"))
+        .args(["--", "sh", "-c", "stty size; sleep 1; stty size"])
+        .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stderr(Stdio::from(pty.slave.try_clone().unwrap()))
+        .spawn()
+        .unwrap();
+    drop(pty.slave);
+    std::thread::sleep(Duration::from_millis(400));
+    // A terminal resize, as a user's window would do: SIGWINCH to the recorder.
+    assert!(
+        Command::new("stty")
+            .arg("-F")
+            .arg(&slave)
+            .args(["cols", "100", "rows", "30"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut master = std::fs::File::from(pty.master);
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    // Read until the slave side is gone (EIO), so the child never blocks on output.
+    while let Ok(n) = master.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+    assert!(child.wait().unwrap().success());
+    let seen = String::from_utf8_lossy(&seen).replace('\r', "");
+    assert!(
+        seen.contains("24 80\n") && seen.contains("30 100\n"),
+        "{seen:?}"
+    );
+    let sizes: Vec<String> = std::fs::read_to_string(d.join("w.ttyrec.winsize"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split_once(' ').unwrap().1.to_owned())
+        .collect();
+    assert_eq!(sizes, ["80 24", "100 30"]);
+}
