@@ -427,3 +427,67 @@ fn window_size_changes_reach_the_command_and_the_sidecar() {
         .collect();
     assert_eq!(sizes, ["80 24", "100 30"]);
 }
+
+#[test]
+fn while_locked_nothing_is_shown_or_recorded() {
+    use std::io::Read as _;
+    let d = tmp("lock");
+    let ws = nix::pty::Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(Some(&ws), None).unwrap();
+    let mut child = Command::new("setsid")
+        .arg("-c")
+        .arg(ttyrec())
+        .args(["-s", "LOCKED-BY-TEST", "-f"])
+        .arg(d.join("l.ttyrec"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "echo before; sleep 1; echo during; sleep 1; echo after",
+        ])
+        .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stderr(Stdio::from(pty.slave.try_clone().unwrap()))
+        .spawn()
+        .unwrap();
+    drop(pty.slave);
+    // Our child is not a process group leader, so setsid execs the recorder in
+    // place (no fork): the child's pid is the recorder's.
+    let rec_pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let pid = || rec_pid;
+    let reader = std::thread::spawn(move || {
+        let mut master = std::fs::File::from(pty.master);
+        let (mut seen, mut buf) = (Vec::new(), [0u8; 4096]);
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    nix::sys::signal::kill(pid(), nix::sys::signal::Signal::SIGURG).unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    nix::sys::signal::kill(pid(), nix::sys::signal::Signal::SIGUSR2).unwrap();
+    assert!(child.wait().unwrap().success());
+    let seen = reader.join().unwrap();
+    assert!(
+        seen.contains("before") && seen.contains("LOCKED-BY-TEST") && seen.contains("after"),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.contains("during"),
+        "output was shown while locked: {seen:?}"
+    );
+    let rec = String::from_utf8_lossy(&recorded(&[d.join("l.ttyrec")])).into_owned();
+    assert!(
+        rec.contains("before") && rec.contains("after") && !rec.contains("during"),
+        "{rec:?}"
+    );
+}
