@@ -459,7 +459,6 @@ fn while_locked_nothing_is_shown_or_recorded() {
     // Our child is not a process group leader, so setsid execs the recorder in
     // place (no fork): the child's pid is the recorder's.
     let rec_pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    let pid = || rec_pid;
     let reader = std::thread::spawn(move || {
         let mut master = std::fs::File::from(pty.master);
         let (mut seen, mut buf) = (Vec::new(), [0u8; 4096]);
@@ -472,9 +471,9 @@ fn while_locked_nothing_is_shown_or_recorded() {
         String::from_utf8_lossy(&seen).into_owned()
     });
     std::thread::sleep(Duration::from_millis(500));
-    nix::sys::signal::kill(pid(), nix::sys::signal::Signal::SIGURG).unwrap();
+    nix::sys::signal::kill(rec_pid, nix::sys::signal::Signal::SIGURG).unwrap();
     std::thread::sleep(Duration::from_millis(1000));
-    nix::sys::signal::kill(pid(), nix::sys::signal::Signal::SIGUSR2).unwrap();
+    nix::sys::signal::kill(rec_pid, nix::sys::signal::Signal::SIGUSR2).unwrap();
     assert!(child.wait().unwrap().success());
     let seen = reader.join().unwrap();
     assert!(
