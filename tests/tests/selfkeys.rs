@@ -288,4 +288,39 @@ fn selfkeys() {
         None,
     );
     assert_eq!(elsewhere.code, 255, "{elsewhere}");
+
+    // Concurrent changes lose nothing: 6 adds racing a delete.
+    let before = me(&["-osh", "selfListIngressKeys"]).json()["value"]["keys"]
+        .as_array()
+        .unwrap()
+        .len();
+    let doomed = me(&["-osh", "selfListIngressKeys"]).json()["value"]["keys"][1]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let new_keys: Vec<String> = (0..6)
+        .map(|i| Sandbox::pubkey(&sb.new_key(&format!("race{i}"), "ed25519")))
+        .collect();
+    std::thread::scope(|t| {
+        for k in &new_keys {
+            t.spawn(|| {
+                add(k).code(0);
+            });
+        }
+        t.spawn(|| {
+            me(&["-osh", "selfDelIngressKey", "-f", &doomed]).code(0);
+        });
+    });
+    let after = me(&["-osh", "selfListIngressKeys"]).json()["value"]["keys"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(after.len(), before + 6 - 1, "{after:?}");
+    for k in &new_keys {
+        let b64 = k.split_whitespace().nth(1).unwrap();
+        assert!(
+            after.iter().any(|a| a["base64"] == b64),
+            "a concurrently added key was lost"
+        );
+    }
 }

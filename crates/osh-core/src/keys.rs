@@ -76,6 +76,21 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
     )
 }
 
+/// Serialise changes to an account's `authorized_keys2`: deleting a key
+/// rewrites the file and renames it into place, so an append racing with it
+/// would land in the replaced file and be lost. A separate lock file, because
+/// the key file's inode changes.
+pub fn lock_authorized(home: &Path) -> Result<nix::fcntl::Flock<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(home.join(".ssh/.authorized_keys2.lock"))?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| Reply::from(e))
+}
+
 /// The valid keys of an `authorized_keys2` file, in file order.
 #[must_use]
 pub fn read_authorized(path: &Path) -> Vec<PublicKey> {

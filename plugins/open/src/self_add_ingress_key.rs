@@ -41,6 +41,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     };
     let key = keys::ingress_policy(&line, &ctx.config)?;
     let path = ctx.account.home.join(paths::AUTHORIZED_KEYS);
+    let _lock = keys::lock_authorized(&ctx.account.home)?;
     if keys::read_authorized(&path)
         .iter()
         .any(|k| k.base64 == key.base64)

@@ -22,6 +22,7 @@ const SPEC: &[Opt] = &[
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let path = ctx.account.home.join(paths::AUTHORIZED_KEYS);
+    let _lock = osh_core::keys::lock_authorized(&ctx.account.home)?;
     let text = std::fs::read_to_string(&path)?;
     // Key lines with their position in the file, so comments and unknown lines survive.
     let parsed: Vec<(usize, PublicKey)> = text
