@@ -78,6 +78,15 @@ fn acl(account: &str, file: &str) -> Vec<Entry> {
         .unwrap_or_default()
 }
 
+/// Whether the CPU has AES instructions (x86 `aes` flag, arm64 `aes` feature).
+fn cpu_has_aes() -> bool {
+    std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|c| {
+        c.lines()
+            .find(|l| l.starts_with("flags") || l.starts_with("Features"))
+            .is_some_and(|l| l.split_whitespace().any(|w| w == "aes"))
+    })
+}
+
 /// Known failure shapes of an egress ssh, from what it printed first.
 #[must_use]
 pub fn classify(head: &str) -> &'static str {
@@ -288,6 +297,15 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         argv.extend(["-i".into(), k.private.to_string_lossy().into_owned()]);
     }
     argv.extend(HARDENING.iter().map(|s| (*s).to_owned()));
+    if cpu_has_aes() {
+        // With AES instructions, AES-GCM is much cheaper than ChaCha20-Poly1305
+        // (measured here: 275 against 188 MB/s), and the bastion pays for two
+        // ciphers per byte. `^` only moves them to the head of the default list.
+        argv.extend([
+            "-o".into(),
+            "Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com".into(),
+        ]);
+    }
     match tty {
         Some(true) => argv.push("-t".into()),
         Some(false) => argv.push("-T".into()),

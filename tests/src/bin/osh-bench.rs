@@ -213,18 +213,19 @@ fn egress_bench(sb: &Sandbox, rounds: usize, mb: u64) {
     let tee_ms = ms(after.user_time()) + ms(after.system_time())
         - ms(before.user_time())
         - ms(before.system_time());
-    feed(
-        std::process::Command::new(osh_tests::build_dir().join("ttyrec"))
-            .args(["-T", "never", "-f"])
-            .arg(dir.join("r.ttyrec"))
-            .arg("--status-file")
-            .arg(dir.join("status"))
-            .args(["--", "cat"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    // The recorder records a command's own output, as in a session (its stdin
+    // stays idle), and reports its own CPU in its status.
+    let st = std::process::Command::new(sb.build.join("ttyrec"))
+        .args(["-T", "never", "-f"])
+        .arg(dir.join("r.ttyrec"))
+        .arg("--status-file")
+        .arg(dir.join("status"))
+        .args(["--", "head", "-c", &bytes.to_string(), "/dev/zero"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
     let st: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("status")).unwrap()).unwrap();
     let rec_ms =
