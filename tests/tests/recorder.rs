@@ -54,6 +54,40 @@ fn rec(dir: &Path, name: &str, extra: &[&str]) -> Command {
     c
 }
 
+/// The recorder under `setsid -c` on a new 80x24 pty, leading its own session
+/// with that pty as controlling terminal: `ttyrec EXTRA -f DIR/NAME -- sh -c SCRIPT`.
+/// Our child is not a process group leader, so setsid execs in place and the
+/// child's pid is the recorder's. Returns it, the pty master and the slave's path.
+fn on_pty(
+    dir: &Path,
+    name: &str,
+    extra: &[&str],
+    script: &str,
+) -> (std::process::Child, std::fs::File, PathBuf) {
+    use std::os::fd::AsRawFd as _;
+    let ws = nix::pty::Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(Some(&ws), None).unwrap();
+    let slave = std::fs::read_link(format!("/proc/self/fd/{}", pty.slave.as_raw_fd())).unwrap();
+    let child = Command::new("setsid")
+        .arg("-c")
+        .arg(ttyrec())
+        .args(extra)
+        .arg("-f")
+        .arg(dir.join(name))
+        .args(["--", "sh", "-c", script])
+        .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
+        .stderr(Stdio::from(pty.slave.try_clone().unwrap()))
+        .spawn()
+        .unwrap();
+    (child, std::fs::File::from(pty.master), slave)
+}
+
 /// The segments the recorder reported in its status.
 fn reported_files(dir: &Path) -> Vec<PathBuf> {
     status(dir)["files"]
@@ -384,30 +418,9 @@ fn a_signal_to_the_recorder_ends_the_command() {
 #[test]
 fn window_size_changes_reach_the_command_and_the_sidecar() {
     use std::io::Read as _;
-    use std::os::fd::AsRawFd as _;
     let d = tmp("winsize");
-    let ws = nix::pty::Winsize {
-        ws_row: 24,
-        ws_col: 80,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let pty = nix::pty::openpty(Some(&ws), None).unwrap();
-    let slave = std::fs::read_link(format!("/proc/self/fd/{}", pty.slave.as_raw_fd())).unwrap();
-    // setsid -c: the recorder leads a session whose controlling terminal is our pty.
-    let mut child = Command::new("setsid")
-        .arg("-c")
-        .arg(ttyrec())
-        .arg("-f")
-        .arg(d.join("w.ttyrec"))
-        .args(["--", "sh", "-c", "stty size; sleep 1; stty size"])
-        .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stderr(Stdio::from(pty.slave.try_clone().unwrap()))
-        .spawn()
-        .unwrap();
-    drop(pty.slave);
-    let mut master = std::fs::File::from(pty.master);
+    let (mut child, mut master, slave) =
+        on_pty(&d, "w.ttyrec", &[], "stty size; sleep 1; stty size");
     let mut seen = Vec::new();
     let mut buf = [0u8; 4096];
     // Resize only once the command has printed its first size.
@@ -462,38 +475,18 @@ fn window_size_changes_reach_the_command_and_the_sidecar() {
 fn while_locked_nothing_is_shown_or_recorded() {
     use std::io::Read as _;
     let d = tmp("lock");
-    let ws = nix::pty::Winsize {
-        ws_row: 24,
-        ws_col: 80,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let pty = nix::pty::openpty(Some(&ws), None).unwrap();
-    let mut child = Command::new("setsid")
-        .arg("-c")
-        .arg(ttyrec())
-        .args(["-s", "LOCKED-BY-TEST", "-f"])
-        .arg(d.join("l.ttyrec"))
-        .args([
-            "--",
-            "sh",
-            "-c",
-            "echo before; sleep 2; echo during; sleep 2; echo after",
-        ])
-        .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
-        .stderr(Stdio::from(pty.slave.try_clone().unwrap()))
-        .spawn()
-        .unwrap();
-    drop(pty.slave);
-    // Our child is not a process group leader, so setsid execs the recorder in
-    // place (no fork): the child's pid is the recorder's.
+    let (mut child, master, _) = on_pty(
+        &d,
+        "l.ttyrec",
+        &["-s", "LOCKED-BY-TEST"],
+        "echo before; sleep 2; echo during; sleep 2; echo after",
+    );
     let rec_pid = nix::unistd::Pid::from_raw(child.id() as i32);
     // Lock once "before" is on screen; unlock between "during" (2 s later) and
     // "after" (4 s later): the output decides when, not a guess at start-up time.
     let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let reader = std::thread::spawn(move || {
-        let mut master = std::fs::File::from(pty.master);
+        let mut master = master;
         let (mut seen, mut buf) = (Vec::new(), [0u8; 4096]);
         while let Ok(n) = master.read(&mut buf) {
             if n == 0 {

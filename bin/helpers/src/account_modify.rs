@@ -112,23 +112,12 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     let ak = unix::user("allowkeeper")
         .ok_or_else(|| Reply::internal("the allowkeeper user is missing"))?;
     let (akuid, akgid) = (ak.uid.as_raw(), ak.gid.as_raw());
+    // Public flags live in allowkeeper's directory, readable by all (osh reads them at login).
+    let public_yes =
+        |key: &str, on: bool| flag_file(&acct.public_config(key), on, b"yes", akuid, akgid, 0o644);
     let r = match option {
-        "always-active" => flag_file(
-            &acct.public_config("always_active"),
-            yes_no(value)?,
-            b"yes",
-            akuid,
-            akgid,
-            0o644,
-        )?,
-        "idle-ignore" => flag_file(
-            &acct.public_config("idle_ignore"),
-            yes_no(value)?,
-            b"yes",
-            akuid,
-            akgid,
-            0o644,
-        )?,
+        "always-active" => public_yes("always_active", yes_no(value)?)?,
+        "idle-ignore" => public_yes("idle_ignore", yes_no(value)?)?,
         "osh-only" => flag_file(
             &acct.private_config("osh_only"),
             yes_no(value)?,

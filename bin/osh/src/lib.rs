@@ -414,10 +414,17 @@ fn egress_branch(sh: &mut Shell, req: &Request) -> u8 {
             &params,
         );
     }
-    if let Some(u) = &req.user
-        && !valid_remote_user(u)
-    {
-        let msg = format!("Remote user name '{}' seems invalid", ui::clean(u));
+    // The remote user as it will be used (given, `defaultLogin`, or the
+    // account's name), checked once, before the host as The Bastion does.
+    let user = req.user.clone().unwrap_or_else(|| {
+        if sh.config.defaultLogin.is_empty() {
+            sh.account.name.clone()
+        } else {
+            sh.config.defaultLogin.clone()
+        }
+    });
+    if !valid_remote_user(&user) {
+        let msg = format!("Remote user name '{}' seems invalid", ui::clean(&user));
         return sh.abort(
             Exit::InvalidRemoteUser,
             "invalid_remote_user",
@@ -447,22 +454,6 @@ fn egress_branch(sh: &mut Shell, req: &Request) -> u8 {
         );
     }
     let port = u16::try_from(req.opts.int("port").unwrap_or(22)).unwrap_or(22);
-    let user = req.user.clone().unwrap_or_else(|| {
-        if sh.config.defaultLogin.is_empty() {
-            sh.account.name.clone()
-        } else {
-            sh.config.defaultLogin.clone()
-        }
-    });
-    if !valid_remote_user(&user) {
-        let msg = format!("Remote user name '{}' seems invalid", ui::clean(&user));
-        return sh.abort(
-            Exit::InvalidRemoteUser,
-            "invalid_remote_user",
-            &msg,
-            &params,
-        );
-    }
     egress::connect(sh, req, &host, &user, port, &params)
 }
 

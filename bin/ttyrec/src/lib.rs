@@ -94,6 +94,23 @@ fn write_all_fd(fd: BorrowedFd<'_>, mut data: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Move what the command printed on `from` to `to`, recorded first unless
+/// `record` is false. `Ok(false)` once `from` is at its end.
+fn pump(
+    s: &mut Session<'_>,
+    from: BorrowedFd<'_>,
+    buf: &mut [u8],
+    record: bool,
+    to: BorrowedFd<'_>,
+) -> Result<bool, End> {
+    match drain(from, buf) {
+        Ok(0) | Err(nix::errno::Errno::EIO) => Ok(false),
+        Ok(n) => s.output(&buf[..n], record, to).map(|()| true),
+        Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => Ok(true),
+        Err(e) => Err(End::Stopped(format!("read: {e}"))),
+    }
+}
+
 fn status_of(code: Option<i32>, signal: Option<i32>) -> i32 {
     code.unwrap_or_else(|| 128 + signal.unwrap_or(0))
 }
@@ -469,28 +486,27 @@ fn run(opts: &Options) -> i32 {
         );
         drop(fds);
         if out_ready && let Some(fd) = out_fd {
-            match drain(fd, &mut buf) {
-                Ok(0) | Err(nix::errno::Errno::EIO) => out_open = false,
-                Ok(n) => {
-                    if let Err(e) = s.output(&buf[..n], !opts.stealth_stdout || tty, stdout.as_fd())
-                    {
-                        break 'session e;
-                    }
-                }
-                Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => {}
-                Err(e) => break End::Stopped(format!("read: {e}")),
+            match pump(
+                &mut s,
+                fd,
+                &mut buf,
+                !opts.stealth_stdout || tty,
+                stdout.as_fd(),
+            ) {
+                Ok(open) => out_open = open,
+                Err(e) => break e,
             }
         }
         if err_ready && let Some(fd) = child_err.as_ref() {
-            match drain(fd.as_fd(), &mut buf) {
-                Ok(0) | Err(nix::errno::Errno::EIO) => err_open = false,
-                Ok(n) => {
-                    if let Err(e) = s.output(&buf[..n], !opts.stealth_stderr, stderr.as_fd()) {
-                        break 'session e;
-                    }
-                }
-                Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => {}
-                Err(e) => break End::Stopped(format!("read: {e}")),
+            match pump(
+                &mut s,
+                fd.as_fd(),
+                &mut buf,
+                !opts.stealth_stderr,
+                stderr.as_fd(),
+            ) {
+                Ok(open) => err_open = open,
+                Err(e) => break e,
             }
         }
         if in_ready {
