@@ -303,6 +303,11 @@ fn egress() {
     wait_until("the remote command to start", || {
         sb.root("pgrep -u tuser -f 'sleep 300'").code == 0
     });
+    // While it runs, the session's parent is the small osh-connect: osh itself
+    // has become it, and the recorder is its child.
+    let parent = sb.root_ok("ps -o comm= -p $(ps -o ppid= -p $(pgrep -u admin -x ttyrec))");
+    assert_eq!(parent.trim(), "osh-connect");
+    assert!(sb.root("pgrep -u admin -x osh").code != 0, "osh stayed");
     sb.root_ok("pkill -KILL -u admin -x ttyrec");
     wait_until("the client's session to end with its recorder", || {
         matches!(client.try_wait(), Ok(Some(_)))

@@ -179,6 +179,42 @@ fn pty_mode_plays_in_ttyplay_as_the_user_saw_it() {
 }
 
 #[test]
+fn pipe_stdout_keeps_the_terminal_on_stdin_and_stderr_and_records_all() {
+    let d = tmp("pipe-stdout");
+    let rec = d.join("r.ttyrec");
+    let typescript = d.join("typescript");
+    let inner = format!(
+        "{} --pipe-stdout -f {} --status-file {} -- sh -c '[ -t 0 ] && echo in-tty; [ -t 1 ] || echo out-pipe; [ -t 2 ] && echo err-tty >&2; stty size; exit 5'",
+        ttyrec().display(),
+        rec.display(),
+        d.join("status").display()
+    );
+    let st = Command::new("script")
+        .args(["-q", "-f", "-e", "-c", &inner])
+        .arg(&typescript)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(5));
+    let seen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).replace('\r', "");
+    let played = String::from_utf8_lossy(&recorded(&[rec])).replace('\r', "");
+    for word in ["in-tty", "out-pipe", "err-tty"] {
+        assert!(played.contains(word), "{word} not recorded: {played:?}");
+        assert!(seen.contains(word), "{word} not shown: {seen:?}");
+    }
+    // The command still reads its terminal's size on stdin.
+    assert!(
+        played.lines().any(|l| {
+            let w: Vec<&str> = l.split(' ').collect();
+            w.len() == 2 && w.iter().all(|n| n.parse::<u16>().is_ok())
+        }),
+        "{played:?}"
+    );
+    let head = status(&d)["head"].as_str().unwrap_or("").to_owned();
+    assert!(head.contains("in-tty"), "status head: {head:?}");
+}
+
+#[test]
 fn rotation_by_signal_and_by_size_keeps_every_byte_once() {
     let d = tmp("rotate");
     let mut child = rec(&d, "a.ttyrec", &[])

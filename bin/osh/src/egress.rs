@@ -6,7 +6,6 @@
 //! which no config file can add a ProxyCommand, a forwarding or an escape.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::process::Command;
 
 use osh_acl::{Decision, Denial, Entry, Policy, Request, Source};
@@ -14,7 +13,6 @@ use osh_core::exit::Exit;
 use osh_core::recording::{self, RecorderOptions, Subject};
 use osh_core::{json, keys, paths, ui};
 
-use crate::supervise::{self, StatusPipe};
 use crate::{Request as Asked, Shell};
 
 /// The egress client, by absolute path.
@@ -85,60 +83,6 @@ fn cpu_has_aes() -> bool {
             .find(|l| l.starts_with("flags") || l.starts_with("Features"))
             .is_some_and(|l| l.split_whitespace().any(|w| w == "aes"))
     })
-}
-
-/// Known failure shapes of an egress ssh, from what it printed first.
-#[must_use]
-pub fn classify(head: &str) -> &'static str {
-    const SHAPES: &[(&str, &str)] = &[
-        ("Permission denied (publickey", "permission_denied"),
-        ("Too many authentication failures", "too_many_auth_fail"),
-        ("REMOTE HOST IDENTIFICATION HAS CHANGED", "hostkey_changed"),
-        ("Host key verification failed", "hostkey_changed"),
-        ("Connection timed out", "connection_timeout"),
-        ("Connection refused", "connection_refused"),
-        ("ssh: connect to host", "connection_error"),
-        ("Could not resolve hostname", "connection_error"),
-        ("Permanently added", "hostkey_saved"),
-    ];
-    SHAPES
-        .iter()
-        .find(|(needle, _)| head.contains(needle))
-        .map_or("", |(_, t)| t)
-}
-
-fn guidance(comment: &str) -> Option<&'static str> {
-    Some(match comment {
-        "permission_denied" => {
-            "The server refused the key(s) the bastion offered. Is your account's egress public key \
-             (--osh selfListEgressKeys) in the remote user's authorized_keys?"
-        }
-        "too_many_auth_fail" => {
-            "The server closed the connection after too many keys were tried (MaxAuthTries)."
-        }
-        "hostkey_changed" => {
-            "The server's host key is not the one the bastion knows. If that change is expected, \
-             remove the old key with --osh selfForgetHostKey, then connect again."
-        }
-        "connection_refused" => "Nothing listens on that port of the server.",
-        "connection_timeout" => "The server did not answer in time.",
-        "connection_error" => "The bastion could not reach the server.",
-        "ttyrec_empty" => "The session ended before anything was printed.",
-        _ => return None,
-    })
-}
-
-/// The first bytes the session printed, from its recording.
-fn head_of(files: &[PathBuf]) -> String {
-    let Some(first) = files.first() else {
-        return String::new();
-    };
-    let Ok(bytes) = std::fs::read(first) else {
-        return String::new();
-    };
-    let (frames, _) = osh_ttyrec::read_all(&bytes);
-    let data: Vec<u8> = frames.into_iter().flat_map(|f| f.data).take(2000).collect();
-    String::from_utf8_lossy(&data).into_owned()
 }
 
 /// Connect `sh`'s account to the target of `req`; returns the exit code.
@@ -262,7 +206,6 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         let msg = format!("Can't create the recording directory: {e}");
         return sh.abort(Exit::TtyrecCmdlineFailed, "ttyrec_failed", &msg, params);
     }
-    let status = StatusPipe::new().ok();
     let tty = if req.opts.flag("tty") {
         Some(true)
     } else if req.opts.flag("no-tty") {
@@ -282,7 +225,9 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         tty,
         stealth_stdout,
         idle_ignore,
-        status_fd: status.as_ref().and_then(StatusPipe::fd),
+        // ssh takes the terminal's mode and size from its stdin; its output
+        // then skips the recorder's pty (the user's and the target's remain).
+        pipe_stdout: true,
     };
     let mut argv = recording::recorder_argv(&sh.config, &first, &template, &opts);
     argv.extend([
@@ -359,55 +304,14 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         // Set by us, whatever the client sent through AcceptEnv LC_*.
         .env("LC_BASTION", &sh.account.name)
         .env("LC_BASTION_DETAILS", details.to_string());
-    let outcome = match supervise::run(cmd, status) {
-        Ok(o) => o,
-        Err(e) => {
-            sh.close(&open, -1, None, "ttyrec_failed");
-            let msg = format!("Couldn't start the session recorder: {e}");
-            return crate::say_error(sh.json, Exit::TtyrecCmdlineFailed, "ttyrec_failed", &msg);
-        }
-    };
-    let mut comment = outcome.comment();
-    if comment.is_empty() && outcome.code == 255 {
-        let head = head_of(&outcome.files());
-        comment = if head.is_empty() {
-            "ttyrec_empty".to_owned()
-        } else {
-            classify(&head).to_owned()
-        };
-    }
-    sh.close(&open, outcome.code, outcome.signal, &comment);
-    if let Some(text) = guidance(&comment)
-        && !req.opts.flag("quiet")
-    {
-        ui::crit(text);
-    }
-    if outcome.signal.is_some() {
-        return Exit::GotSignal.code();
-    }
-    u8::try_from(outcome.code).unwrap_or(255)
+    let quiet = req.opts.flag("quiet");
+    sh.hand_over(
+        &open,
+        &cmd,
+        true,
+        quiet,
+        "Couldn't start the session recorder: ",
+    )
 }
 
 use std::os::unix::fs::DirBuilderExt as _;
-
-#[cfg(test)]
-mod tests {
-    use super::classify;
-
-    #[test]
-    fn failure_shapes() {
-        assert_eq!(
-            classify("tuser@127.0.0.2: Permission denied (publickey)."),
-            "permission_denied"
-        );
-        assert_eq!(
-            classify("ssh: connect to host 127.0.0.2 port 9: Connection refused"),
-            "connection_refused"
-        );
-        assert_eq!(
-            classify("@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@"),
-            "hostkey_changed"
-        );
-        assert_eq!(classify("hello"), "");
-    }
-}

@@ -8,7 +8,6 @@
 
 mod cli;
 mod egress;
-mod supervise;
 mod sys;
 
 use std::net::IpAddr;
@@ -133,6 +132,65 @@ impl Shell {
         self.logger.log(&e);
     }
 
+    /// Hand the session over to `osh-connect`, which runs `recorder` (its
+    /// program, arguments and environment), waits and writes `close`; osh's
+    /// own process becomes it, so what osh loaded is not kept for the whole
+    /// session. Returns only if that failed, with the exit code.
+    fn hand_over(
+        &mut self,
+        open: &Event,
+        recorder: &Command,
+        egress: bool,
+        quiet: bool,
+        spawn_failed: &str,
+    ) -> u8 {
+        use std::os::unix::process::CommandExt as _;
+        let failed = |sh: &mut Self, why: String| {
+            sh.close(open, -1, None, "ttyrec_failed");
+            say_error(sh.json, Exit::TtyrecCmdlineFailed, "ttyrec_failed", &why)
+        };
+        let plan = osh_connect::Plan {
+            close: open.with_kind("close"),
+            syslog: self.config.enableSyslog.then(|| osh_connect::Syslog {
+                path: logging::DEV_LOG.to_owned(),
+                facility: self.config.syslogFacility.clone(),
+                tag: self.config.syslogDescription.clone(),
+            }),
+            elapsed_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(0),
+            egress,
+            quiet,
+            spawn_failed: spawn_failed.to_owned(),
+            spawn_failed_stdout: error_stdout(
+                self.json,
+                Exit::TtyrecCmdlineFailed,
+                "ttyrec_failed",
+                spawn_failed,
+            ),
+        };
+        let fd = match osh_core::sys::inheritable_memfd("osh-plan", plan.to_json().as_bytes()) {
+            Ok(fd) => fd,
+            Err(e) => return failed(self, format!("{spawn_failed}{e}")),
+        };
+        let mut cmd = Command::new(paths::connector());
+        cmd.arg("--plan-fd")
+            .arg(osh_core::sys::raw(&fd).to_string())
+            .arg("--")
+            .arg(recorder.get_program())
+            .args(recorder.get_args());
+        for (k, v) in recorder.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        // Held until osh-connect catches them, so a client leaving right now
+        // still gets its close.
+        osh_core::sys::block_ending();
+        let e = cmd.exec();
+        osh_core::sys::catch_ending();
+        failed(self, format!("{spawn_failed}{e}"))
+    }
+
     /// Refuse with an osh-level error: log an `abort` event, print, exit.
     fn abort(&mut self, exit: Exit, comment: &str, msg: &str, params: &str) -> u8 {
         let ev = self.access_event("abort", None, "", comment, params);
@@ -146,6 +204,12 @@ fn say_error(json: JsonMode, exit: Exit, comment: &str, msg: &str) -> u8 {
     if exit != Exit::Ok && !msg.is_empty() {
         ui::crit(msg);
     }
+    print!("{}", error_stdout(json, exit, comment, msg));
+    exit.code()
+}
+
+/// What [`say_error`] prints on stdout: the envelope in JSON mode, else nothing.
+fn error_stdout(json: JsonMode, exit: Exit, comment: &str, msg: &str) -> String {
     let code = if exit == Exit::Ok {
         "OK".to_owned()
     } else {
@@ -156,10 +220,7 @@ fn say_error(json: JsonMode, exit: Exit, comment: &str, msg: &str) -> u8 {
     } else {
         "KO".to_owned()
     };
-    if let Some(text) = envelope::render(json, None, &Reply::new(&code, msg)) {
-        print!("{text}");
-    }
-    exit.code()
+    envelope::render(json, None, &Reply::new(&code, msg)).unwrap_or_default()
 }
 
 /// osh's own usage text (plugins list themselves through `--osh help`).
@@ -270,13 +331,12 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
         }
     };
     sh.logger.log(&open);
-    let status = supervise::StatusPipe::new().ok();
     let idle_ignore = sh.account.public_flag("idle_ignore");
     let ropts = recording::RecorderOptions {
         tty: None,
         stealth_stdout: false,
         idle_ignore,
-        status_fd: status.as_ref().and_then(supervise::StatusPipe::fd),
+        pipe_stdout: false,
     };
     let argv = recording::recorder_argv(&sh.config, &first, &template, &ropts);
     let mut cmd = Command::new(&argv[0]);
@@ -310,25 +370,8 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
             cmd.env(var, "1");
         }
     }
-    let outcome = match supervise::run(cmd, status) {
-        Ok(o) => o,
-        Err(e) => {
-            sh.close(&open, -1, None, "ttyrec_failed");
-            return say_error(
-                sh.json,
-                Exit::TtyrecCmdlineFailed,
-                "ttyrec_failed",
-                &format!("Couldn't run {name}: {e}"),
-            );
-        }
-    };
-    let comment = outcome.comment();
-    if let Some(sig) = outcome.signal {
-        sh.close(&open, outcome.code, Some(sig), &comment);
-        return Exit::GotSignal.code();
-    }
-    sh.close(&open, outcome.code, None, &comment);
-    u8::try_from(outcome.code).unwrap_or(Exit::ExecFailed.code())
+    let quiet = req.opts.flag("quiet");
+    sh.hand_over(&open, &cmd, false, quiet, &format!("Couldn't run {name}: "))
 }
 
 fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships) -> u8 {
@@ -469,7 +512,7 @@ fn record_login(account: &Account, peer: &Peer) {
 #[must_use]
 pub fn main(argv: Vec<String>) -> u8 {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
-    sys::catch_signals();
+    osh_core::sys::catch_ending();
     // Passed explicitly to children (UNIQID) rather than through set_var.
     let uniqid = logging::new_uniqid();
     let command = match argv.get(1).map(String::as_str) {

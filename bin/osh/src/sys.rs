@@ -1,43 +1,8 @@
-//! The little unsafe the shell needs: signal handlers that only store a number,
-//! and reverse DNS through the C library (so /etc/hosts and nsswitch apply).
+//! The little unsafe the shell needs: reverse DNS through the C library (so
+//! /etc/hosts and nsswitch apply).
 #![allow(unsafe_code)]
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicI32, Ordering};
-
-use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
-
-static GOT: AtomicI32 = AtomicI32::new(0);
-
-extern "C" fn record(sig: i32) {
-    // Async-signal-safe: one atomic store, nothing else.
-    GOT.store(sig, Ordering::SeqCst);
-}
-
-/// Catch HUP, INT, TERM and PIPE so that a `close` event is still written when
-/// the client goes away. No `SA_RESTART`: a blocked `waitpid` must return.
-/// Children start with default dispositions, since exec resets caught signals.
-pub fn catch_signals() {
-    let action = SigAction::new(
-        SigHandler::Handler(record),
-        SaFlags::empty(),
-        SigSet::empty(),
-    );
-    for s in [
-        Signal::SIGHUP,
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGPIPE,
-    ] {
-        // SAFETY: the handler only performs an atomic store.
-        let _ = unsafe { sigaction(s, &action) };
-    }
-}
-
-/// The last signal caught, if any.
-pub fn caught() -> Option<Signal> {
-    Signal::try_from(GOT.load(Ordering::SeqCst)).ok()
-}
 
 /// Reverse-resolve an address (names only, `None` if there is none).
 pub fn reverse_dns(ip: IpAddr) -> Option<String> {

@@ -126,7 +126,13 @@ struct Session<'a> {
     last_input: Instant,
     warned_lock: bool,
     warned_kill: bool,
+    /// The first bytes shown, for the status: what the command said first
+    /// tells osh-connect why an ssh failed, without decoding the recording.
+    head: Vec<u8>,
 }
+
+/// How much of the start of the output the status carries.
+const HEAD: usize = 2000;
 
 impl Session<'_> {
     fn say(&self, msg: &str) {
@@ -161,6 +167,10 @@ impl Session<'_> {
             self.rec
                 .frame(data)
                 .map_err(|e| End::RecordFailed(e.to_string()))?;
+        }
+        if self.head.len() < HEAD {
+            let n = data.len().min(HEAD - self.head.len());
+            self.head.extend_from_slice(&data[..n]);
         }
         write_all_fd(to, data).map_err(|e| End::Stopped(format!("output closed: {e}")))
     }
@@ -238,13 +248,16 @@ impl Session<'_> {
     }
 }
 
-fn write_status(
-    opts: &Options,
-    end: &End,
-    files: &[PathBuf],
+/// What the status reports besides the end: the files, the recorded size,
+/// the first bytes shown.
+#[derive(Default)]
+struct Report<'a> {
+    files: &'a [PathBuf],
     bytes: u64,
-    status_fd: Option<&OwnedFd>,
-) {
+    head: &'a [u8],
+}
+
+fn write_status(opts: &Options, end: &End, r: &Report<'_>, status_fd: Option<&OwnedFd>) {
     let (reason, detail, exit) = match end {
         End::Exited(c) => ("exit", String::new(), *c),
         End::RecordFailed(d) => ("ttyrec_error", d.clone(), -1),
@@ -260,8 +273,8 @@ fn write_status(
         (ms(u.user_time()), ms(u.system_time()))
     });
     let v = serde_json::json!({
-        "reason": reason, "detail": detail, "exit": exit, "files": files, "bytes": bytes,
-        "cpu_user_ms": user_ms, "cpu_sys_ms": sys_ms,
+        "reason": reason, "detail": detail, "exit": exit, "files": r.files, "bytes": r.bytes,
+        "cpu_user_ms": user_ms, "cpu_sys_ms": sys_ms, "head": String::from_utf8_lossy(r.head),
     });
     if let Some(path) = &opts.status_file {
         let _ = std::fs::write(path, format!("{v}\n"));
@@ -289,7 +302,7 @@ pub fn main() -> ExitCode {
 #[allow(clippy::too_many_lines)]
 fn run(opts: &Options) -> i32 {
     // Taken first, and close-on-exec, so the recorded command never inherits it.
-    let status = opts.status_fd.and_then(sys::adopt_fd);
+    let status = opts.status_fd.and_then(osh_core::sys::adopt_fd);
     let stdin = io::stdin();
     let stdin_fd = stdin.as_fd();
     let stdin_tty = nix::unistd::isatty(stdin_fd).unwrap_or(false);
@@ -347,8 +360,7 @@ fn run(opts: &Options) -> i32 {
             write_status(
                 opts,
                 &End::RecordFailed(e.to_string()),
-                &[],
-                0,
+                &Report::default(),
                 status.as_ref(),
             );
             return i32::from(EXIT_NO_RECORDING);
@@ -368,18 +380,22 @@ fn run(opts: &Options) -> i32 {
                 return i32::from(EXIT_NO_RECORDING);
             }
         };
-        let child = sys::spawn(&opts.command, Some(&pty.slave));
+        let child = sys::spawn(&opts.command, Some(&pty.slave), opts.pipe_stdout);
         drop(pty.slave);
         (Some(pty.master), child)
     } else {
-        (None, sys::spawn(&opts.command, None))
+        (None, sys::spawn(&opts.command, None, false))
     };
     let mut child = match spawned {
         Ok(c) => c,
         Err(e) => {
             eprintln!("ttyrec: can't run {}: {e}", opts.command[0]);
             let files = rec.finish().unwrap_or_default();
-            write_status(opts, &End::Exited(127), &files, 0, status.as_ref());
+            let r = Report {
+                files: &files,
+                ..Report::default()
+            };
+            write_status(opts, &End::Exited(127), &r, status.as_ref());
             return 127;
         }
     };
@@ -415,16 +431,33 @@ fn run(opts: &Options) -> i32 {
         last_input: Instant::now(),
         warned_lock: false,
         warned_kill: false,
+        head: Vec::new(),
     };
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut buf = vec![0u8; BUF];
     let mut stdin_open = true;
     let mut child_in = child_in;
-    let (mut out_open, mut err_open) = (true, child_err.is_some());
+    // What the command prints: the terminal, its stdout pipe (pipe mode, or
+    // --pipe-stdout), its stderr pipe (pipe mode); each with whether it is
+    // recorded and whether it goes to our stderr. In tty mode everything is
+    // one stream, recorded.
+    let sources: Vec<(BorrowedFd<'_>, bool, bool)> = [
+        master.as_ref().map(|m| (m.as_fd(), true, false)),
+        child_out
+            .as_ref()
+            .map(|o| (o.as_fd(), tty || !opts.stealth_stdout, false)),
+        child_err
+            .as_ref()
+            .map(|e| (e.as_fd(), !opts.stealth_stderr, true)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut open = vec![true; sources.len()];
     let mut exited: Option<i32> = None;
     let end = 'session: loop {
-        if exited.is_some() && !out_open && !err_open {
+        if exited.is_some() && !open.contains(&true) {
             break End::Exited(exited.unwrap_or(0));
         }
         let idle_next = match s.idle() {
@@ -443,31 +476,25 @@ fn run(opts: &Options) -> i32 {
         let timeout = wait.map_or(PollTimeout::NONE, |d| {
             PollTimeout::try_from(d.max(Duration::from_millis(1))).unwrap_or(PollTimeout::MAX)
         });
-        let out_fd = master.as_ref().or(child_out.as_ref()).map(AsFd::as_fd);
         let mut fds = vec![PollFd::new(sigfd.as_fd(), PollFlags::POLLIN)];
         let stdin_idx = (stdin_open && exited.is_none()).then(|| {
             fds.push(PollFd::new(stdin_fd, PollFlags::POLLIN));
             fds.len() - 1
         });
-        let out_idx = match (out_open, out_fd) {
-            (true, Some(fd)) => {
-                fds.push(PollFd::new(fd, PollFlags::POLLIN));
-                Some(fds.len() - 1)
-            }
-            _ => None,
-        };
-        let err_idx = match (err_open, child_err.as_ref()) {
-            (true, Some(fd)) => {
-                fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
-                Some(fds.len() - 1)
-            }
-            _ => None,
-        };
+        let source_idx: Vec<Option<usize>> = sources
+            .iter()
+            .zip(&open)
+            .map(|(&(fd, _, _), &is_open)| {
+                is_open.then(|| {
+                    fds.push(PollFd::new(fd, PollFlags::POLLIN));
+                    fds.len() - 1
+                })
+            })
+            .collect();
         match poll(&mut fds, timeout) {
             Ok(0) if exited.is_some() => {
                 // Nothing more within the grace period: done.
-                out_open = false;
-                err_open = false;
+                open.fill(false);
                 continue;
             }
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
@@ -478,35 +505,21 @@ fn run(opts: &Options) -> i32 {
                 r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
             })
         };
-        let (sig_ready, in_ready, out_ready, err_ready) = (
-            ready(Some(0)),
-            ready(stdin_idx),
-            ready(out_idx),
-            ready(err_idx),
-        );
+        let (sig_ready, in_ready) = (ready(Some(0)), ready(stdin_idx));
+        let sources_ready: Vec<bool> = source_idx.iter().map(|&i| ready(i)).collect();
         drop(fds);
-        if out_ready && let Some(fd) = out_fd {
-            match pump(
-                &mut s,
-                fd,
-                &mut buf,
-                !opts.stealth_stdout || tty,
-                stdout.as_fd(),
-            ) {
-                Ok(open) => out_open = open,
-                Err(e) => break e,
+        for (i, &(fd, record, to_stderr)) in sources.iter().enumerate() {
+            if !sources_ready[i] {
+                continue;
             }
-        }
-        if err_ready && let Some(fd) = child_err.as_ref() {
-            match pump(
-                &mut s,
-                fd.as_fd(),
-                &mut buf,
-                !opts.stealth_stderr,
-                stderr.as_fd(),
-            ) {
-                Ok(open) => err_open = open,
-                Err(e) => break e,
+            let to = if to_stderr {
+                stderr.as_fd()
+            } else {
+                stdout.as_fd()
+            };
+            match pump(&mut s, fd, &mut buf, record, to) {
+                Ok(still) => open[i] = still,
+                Err(e) => break 'session e,
             }
         }
         if in_ready {
@@ -595,6 +608,11 @@ fn run(opts: &Options) -> i32 {
             Vec::new(),
         ),
     };
-    write_status(opts, &end, &files, total, status.as_ref());
+    let r = Report {
+        files: &files,
+        bytes: total,
+        head: &s.head,
+    };
+    write_status(opts, &end, &r, status.as_ref());
     code
 }

@@ -1,5 +1,6 @@
 //! The command line: the options of ovh-ttyrec that The Bastion passes, plus
-//! osh's own (`--rotate-size`, `--rotate-age`, `--status-file`).
+//! osh's own (`--rotate-size`, `--rotate-age`, `--status-file`, `--status-fd`,
+//! `--pipe-stdout`).
 
 use osh_core::getopt::{self, Kind, Opt, opt};
 
@@ -14,6 +15,7 @@ const SPEC: &[Opt] = &[
     opt("warn-before-kill", Kind::Int),
     opt("stealth-stdout", Kind::Flag),
     opt("stealth-stderr", Kind::Flag),
+    opt("pipe-stdout", Kind::Flag),
     opt("Z", Kind::Flag),
     opt("zstd", Kind::Flag),
     opt("l|level", Kind::Int),
@@ -59,6 +61,11 @@ pub struct Options {
     pub stealth_stdout: bool,
     /// Do not record the command's stderr (pipe mode).
     pub stealth_stderr: bool,
+    /// Pty mode: the command's stdout is a pipe; its stdin and stderr stay on
+    /// the terminal. For commands such as ssh that take the terminal's mode and
+    /// size from stdin and write bulk data to stdout, which then crosses one
+    /// pseudo-terminal fewer.
+    pub pipe_stdout: bool,
     /// Compress the recording as one zstd stream.
     pub zstd: bool,
     /// zstd level.
@@ -125,6 +132,7 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
         warn_kill: secs(&p, "warn-before-kill", 0)?,
         stealth_stdout: p.flag("stealth-stdout"),
         stealth_stderr: p.flag("stealth-stderr"),
+        pipe_stdout: p.flag("pipe-stdout"),
         zstd,
         level,
         max_flush: secs(&p, "max-flush-time", 15)?.max(1),

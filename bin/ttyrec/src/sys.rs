@@ -10,14 +10,23 @@ use nix::libc;
 use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 
 /// Start `argv` in a new session, with default signal handling. With a pty
-/// `slave`, it becomes the child's stdin/stdout/stderr and controlling terminal.
-pub fn spawn(argv: &[String], slave: Option<&OwnedFd>) -> std::io::Result<Child> {
+/// `slave`, it becomes the child's stdin/stdout/stderr and controlling terminal
+/// (stdout a pipe instead with `pipe_stdout`).
+pub fn spawn(
+    argv: &[String],
+    slave: Option<&OwnedFd>,
+    pipe_stdout: bool,
+) -> std::io::Result<Child> {
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]);
     match slave {
         Some(fd) => {
             cmd.stdin(Stdio::from(fd.try_clone()?))
-                .stdout(Stdio::from(fd.try_clone()?))
+                .stdout(if pipe_stdout {
+                    Stdio::piped()
+                } else {
+                    Stdio::from(fd.try_clone()?)
+                })
                 .stderr(Stdio::from(fd.try_clone()?));
         }
         None => {
@@ -47,22 +56,6 @@ pub fn spawn(argv: &[String], slave: Option<&OwnedFd>) -> std::io::Result<Child>
         });
     }
     cmd.spawn()
-}
-
-/// Take an inherited descriptor (`--status-fd N`, N >= 3) as a close-on-exec
-/// copy, closing the original.
-pub fn adopt_fd(raw: i32) -> Option<OwnedFd> {
-    if raw < 3 {
-        return None;
-    }
-    // SAFETY: our parent opened `raw` for us and nothing else in this process
-    // owns it; it is only borrowed for the duplication below.
-    let borrowed = unsafe { BorrowedFd::borrow_raw(raw) };
-    let copy = nix::fcntl::fcntl(borrowed, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3)).ok()?;
-    // SAFETY: as above; the original is ours to close and is not used again.
-    drop(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) });
-    // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor that nothing else owns.
-    Some(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(copy) })
 }
 
 /// The size of the terminal on `fd`, as (cols, rows).

@@ -16,6 +16,12 @@ pub fn shell() -> PathBuf {
     PathBuf::from(PREFIX).join("bin/osh")
 }
 
+/// The small parent of every recorded session (`osh-connect`).
+#[must_use]
+pub fn connector() -> PathBuf {
+    PathBuf::from(PREFIX).join("bin/osh-connect")
+}
+
 /// Directory of plugin binaries, one sub-directory per permission class.
 #[must_use]
 pub fn plugin_dir() -> PathBuf {

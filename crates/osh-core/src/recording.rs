@@ -97,8 +97,9 @@ pub struct RecorderOptions {
     pub stealth_stdout: bool,
     /// The account is `idle_ignore`: no idle lock or kill.
     pub idle_ignore: bool,
-    /// Descriptor of the status pipe.
-    pub status_fd: Option<i32>,
+    /// On a terminal, give the command a pipe as stdout (`--pipe-stdout`):
+    /// for ssh, whose bulk output then crosses one pseudo-terminal fewer.
+    pub pipe_stdout: bool,
 }
 
 /// The recorder's argv up to and including `--` (the command follows).
@@ -147,10 +148,10 @@ pub fn recorder_argv(
     if o.stealth_stdout {
         a.push("--stealth-stdout".into());
     }
-    a.extend(config.ttyrecAdditionalParameters.iter().cloned());
-    if let Some(fd) = o.status_fd {
-        a.extend(["--status-fd".into(), fd.to_string()]);
+    if o.pipe_stdout {
+        a.push("--pipe-stdout".into());
     }
+    a.extend(config.ttyrecAdditionalParameters.iter().cloned());
     a.push("--".into());
     a
 }

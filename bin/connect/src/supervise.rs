@@ -1,6 +1,6 @@
-//! osh as the small parent of a session: it starts the recorder, waits, passes
-//! signals on once, and always comes back with how the session ended, so that
-//! the `close` event is written whatever happens.
+//! The waiting itself: start the recorder, wait, pass an ending signal on
+//! once, and always come back with how the session ended, so that the `close`
+//! event is written whatever happens.
 
 use std::io::Read as _;
 use std::os::fd::{AsRawFd as _, OwnedFd};
@@ -10,9 +10,8 @@ use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::Pid;
-use osh_core::Value;
-
-use crate::sys;
+use osh_core::sys;
+use serde_json::Value;
 
 /// How a supervised child ended.
 #[derive(Debug)]
@@ -46,16 +45,13 @@ impl Outcome {
         }
     }
 
-    /// The recorded files the recorder reported.
+    /// The first bytes the session showed, as the recorder reported them.
     #[must_use]
-    pub fn files(&self) -> Vec<std::path::PathBuf> {
+    pub fn head(&self) -> &str {
         self.status
             .as_ref()
-            .and_then(|s| s["files"].as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f.as_str().map(std::path::PathBuf::from))
-            .collect()
+            .and_then(|s| s["head"].as_str())
+            .unwrap_or("")
     }
 }
 
@@ -119,7 +115,7 @@ pub fn run(mut cmd: Command, mut status: Option<StatusPipe>) -> std::io::Result<
     let status = status.and_then(|s| {
         let mut text = String::new();
         std::fs::File::from(s.read).read_to_string(&mut text).ok()?;
-        osh_core::serde_json::from_str(text.trim()).ok()
+        serde_json::from_str(text.trim()).ok()
     });
     Ok(Outcome {
         code,

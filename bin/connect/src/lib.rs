@@ -1,0 +1,153 @@
+//! `osh-connect`: the small parent of every recorded session, as The Bastion's
+//! `connect.pl` is.
+//!
+//! osh decides everything (account, access, command line), logs `open`, then
+//! `exec`s this program with a [`Plan`] and the recorder's command line:
+//!
+//! ```text
+//! osh-connect --plan-fd N -- /opt/osh/bin/ttyrec [RECORDER OPTIONS] -- COMMAND...
+//! ```
+//!
+//! It starts the recorder, waits for it, passes an ending signal (the client
+//! went away) on once, and always writes the `close` event -- also when the
+//! recorder was killed -- then classifies an egress failure and prints its
+//! guidance. It lives as long as the session, one per live session, so it is
+//! kept small: no configuration parser, no ACLs, no recording decoder (the
+//! recorder reports the first bytes it showed in its status instead).
+
+mod classify;
+mod plan;
+mod supervise;
+
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use nix::sys::signal::Signal;
+use osh_core::exit::Exit;
+use osh_core::sys;
+use osh_log::{Event, Facility, Logger, SyslogSink};
+
+pub use classify::{classify, guidance};
+pub use plan::{Plan, Syslog};
+
+/// Exit code when osh-connect itself was started wrongly (never by osh).
+const EXIT_USAGE: u8 = 126;
+
+/// The command line: the plan's descriptor, then the recorder's argv.
+fn parse(args: &[String]) -> Result<(i32, &[String]), String> {
+    match args {
+        [flag, fd, dashes, recorder @ ..]
+            if flag == "--plan-fd" && dashes == "--" && !recorder.is_empty() =>
+        {
+            let fd = fd.parse().map_err(|_| format!("bad --plan-fd {fd:?}"))?;
+            Ok((fd, recorder))
+        }
+        _ => Err("usage: osh-connect --plan-fd N -- RECORDER [ARGS...]".into()),
+    }
+}
+
+fn read_plan(fd: i32) -> Result<Plan, String> {
+    use std::io::Read as _;
+    let owned = sys::adopt_fd(fd).ok_or_else(|| format!("no plan on descriptor {fd}"))?;
+    let mut text = String::new();
+    std::fs::File::from(owned)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("can't read the plan: {e}"))?;
+    Plan::from_json(&text)
+}
+
+fn logger(plan: &Plan) -> Logger {
+    let mut l = Logger::new();
+    if let Some(s) = &plan.syslog {
+        let facility = Facility::from_name(&s.facility).unwrap_or(Facility::LOCAL7);
+        l.add(Box::new(SyslogSink::new(&s.path, facility, &s.tag)));
+    }
+    l
+}
+
+/// osh-connect's `main`.
+#[must_use]
+pub fn main() -> ExitCode {
+    // First of all: osh blocked the ending signals across the exec; from here
+    // they are caught (and a pending one is delivered now).
+    sys::catch_ending();
+    let started = Instant::now();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (plan, recorder) = match parse(&args).and_then(|(fd, r)| Ok((read_plan(fd)?, r))) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("osh-connect: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    ExitCode::from(run(&plan, recorder, started))
+}
+
+/// Run the recorder as planned and finish the session; returns the exit code.
+#[must_use]
+pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
+    let mut log = logger(plan);
+    let close = |log: &mut Logger, sysret: i32, signal: Option<Signal>, comment: &str| {
+        let mut e: Event = plan.close.clone();
+        e.push("sysret", sysret.to_string());
+        e.push("signal", signal.map(Signal::as_str).unwrap_or_default());
+        e.push("comment_close", comment);
+        let ms = u128::from(plan.elapsed_ms) + started.elapsed().as_millis();
+        e.push("duration", format!("{}.{:03}", ms / 1000, ms % 1000));
+        e.push("accountsql_close", "no");
+        log.log(&e);
+    };
+    let status = supervise::StatusPipe::new().ok();
+    let mut cmd = Command::new(&recorder[0]);
+    if let Some(fd) = status.as_ref().and_then(supervise::StatusPipe::fd) {
+        cmd.arg("--status-fd").arg(fd.to_string());
+    }
+    cmd.args(&recorder[1..]);
+    let outcome = match supervise::run(cmd, status) {
+        Ok(o) => o,
+        Err(e) => {
+            close(&mut log, -1, None, "ttyrec_failed");
+            osh_core::ui::crit(&format!("{}{e}", plan.spawn_failed));
+            print!("{}", plan.spawn_failed_stdout);
+            return Exit::TtyrecCmdlineFailed.code();
+        }
+    };
+    let mut comment = outcome.comment();
+    if plan.egress && comment.is_empty() && outcome.code == 255 {
+        comment = match outcome.head() {
+            "" => "ttyrec_empty".to_owned(),
+            head => classify(head).to_owned(),
+        };
+    }
+    close(&mut log, outcome.code, outcome.signal, &comment);
+    if plan.egress
+        && !plan.quiet
+        && let Some(text) = guidance(&comment)
+    {
+        osh_core::ui::crit(text);
+    }
+    if outcome.signal.is_some() {
+        return Exit::GotSignal.code();
+    }
+    u8::try_from(outcome.code).unwrap_or(if plan.egress {
+        255
+    } else {
+        Exit::ExecFailed.code()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn command_line() {
+        let v = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
+        let args = v("--plan-fd 5 -- /opt/osh/bin/ttyrec -f x -- ssh h");
+        let (fd, rec) = parse(&args).unwrap_or((0, &[]));
+        assert_eq!((fd, rec.len()), (5, 6));
+        assert!(parse(&v("--plan-fd 5 --")).is_err());
+        assert!(parse(&v("--plan-fd x -- ttyrec")).is_err());
+        assert!(parse(&v("ttyrec")).is_err());
+    }
+}

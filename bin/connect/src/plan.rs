@@ -1,0 +1,133 @@
+//! What osh hands to osh-connect across the `exec`: the `close` event as far
+//! as osh knows it, where to log, and how to report a failure. It travels in
+//! an anonymous file (`--plan-fd`), never on the command line, which every
+//! user on the host can read.
+
+use osh_log::Event;
+use serde_json::{Value, json};
+
+/// Where the `close` event goes, from the configuration osh loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Syslog {
+    /// The socket, normally `/dev/log`.
+    pub path: String,
+    /// `syslogFacility`.
+    pub facility: String,
+    /// `syslogDescription`, the tag.
+    pub tag: String,
+}
+
+/// Everything osh-connect needs to finish a session osh started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The `close` event's fields so far: the `open` event's, renamed.
+    pub close: Event,
+    /// `None` when `enableSyslog` is off.
+    pub syslog: Option<Syslog>,
+    /// How long osh ran before the `exec`, for `duration`.
+    pub elapsed_ms: u64,
+    /// An egress session: classify ssh's failures and print guidance.
+    pub egress: bool,
+    /// `--quiet`: no guidance.
+    pub quiet: bool,
+    /// The start of the message if the recorder cannot be started (the OS
+    /// error follows it).
+    pub spawn_failed: String,
+    /// What osh would print on stdout for that error (the JSON envelope, in
+    /// JSON mode).
+    pub spawn_failed_stdout: String,
+}
+
+impl Plan {
+    /// The plan as JSON.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let fields: Vec<Value> = self
+            .close
+            .fields()
+            .iter()
+            .map(|(k, v)| json!([k, v]))
+            .collect();
+        json!({
+            "close": fields,
+            "syslog": self.syslog.as_ref().map(|s| json!({
+                "path": s.path, "facility": s.facility, "tag": s.tag,
+            })),
+            "elapsed_ms": self.elapsed_ms,
+            "egress": self.egress,
+            "quiet": self.quiet,
+            "spawn_failed": self.spawn_failed,
+            "spawn_failed_stdout": self.spawn_failed_stdout,
+        })
+        .to_string()
+    }
+
+    /// A plan from [`Plan::to_json`]'s text.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let v: Value = serde_json::from_str(text).map_err(|e| format!("bad plan: {e}"))?;
+        let s = |key: &str| v[key].as_str().unwrap_or_default().to_owned();
+        let mut close = Event::new("close");
+        for pair in v["close"].as_array().ok_or("bad plan: no close event")? {
+            match (pair[0].as_str(), pair[1].as_str()) {
+                (Some(k), Some(val)) => close.push(k, val),
+                _ => return Err("bad plan: a close field is not a pair of strings".into()),
+            }
+        }
+        let syslog = v["syslog"].as_object().map(|o| {
+            let f = |key: &str| {
+                o.get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            Syslog {
+                path: f("path"),
+                facility: f("facility"),
+                tag: f("tag"),
+            }
+        });
+        Ok(Self {
+            close,
+            syslog,
+            elapsed_ms: v["elapsed_ms"].as_u64().unwrap_or(0),
+            egress: v["egress"].as_bool().unwrap_or(false),
+            quiet: v["quiet"].as_bool().unwrap_or(false),
+            spawn_failed: s("spawn_failed"),
+            spawn_failed_stdout: s("spawn_failed_stdout"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_keeps_every_byte_and_the_order() {
+        let close = Event::new("close")
+            .field("uniqid", "0123456789ab")
+            .field("params", "a \"quoted\"\nline\\ and é \u{7f}")
+            .field("comment", "");
+        let plan = Plan {
+            close,
+            syslog: Some(Syslog {
+                path: "/dev/log".into(),
+                facility: "local7".into(),
+                tag: "bastion".into(),
+            }),
+            elapsed_ms: 42,
+            egress: true,
+            quiet: false,
+            spawn_failed: "Couldn't start the session recorder: ".into(),
+            spawn_failed_stdout: "JSON_START\n{}\nJSON_END\n".into(),
+        };
+        assert_eq!(Plan::from_json(&plan.to_json()), Ok(plan));
+    }
+
+    #[test]
+    fn refuses_a_damaged_plan() {
+        assert!(Plan::from_json("").is_err());
+        assert!(Plan::from_json(r#"{"close":[["a"]]}"#).is_err());
+        assert!(Plan::from_json(r#"{"syslog":null}"#).is_err());
+    }
+}
