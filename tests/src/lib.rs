@@ -147,7 +147,7 @@ impl Sandbox {
     pub fn start_from(name: &str, build: &Path) -> Self {
         assert!(
             build.join("osh").is_file() && build.join("osh-accountCreate").is_file(),
-            "the binaries are not built in {}: run the README's test command (install/test), or cargo build --workspace --bins",
+            "the binaries are not built in {}: run the README's test command (install/test), or install/build",
             build.display()
         );
         let state = repo()
