@@ -14,7 +14,7 @@
 //! `tee FILE` on the same stream, and the resident memory of osh and the
 //! recorder per live session (plain and zstd).
 //!
-//! Usage: osh-bench [plugin|egress|all] [ROUNDS] [MB]   (run as root; OSH_BUILD_DIR or target/release)
+//! Usage: osh-bench [plugin|egress|memory|all] [ROUNDS] [MB]   (run as root; OSH_BUILD_DIR or target/release)
 
 use std::time::Instant;
 
@@ -106,23 +106,49 @@ fn plugin_bench(sb: &Sandbox, rounds: usize) {
 
 const OPTS: &str = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes";
 
-/// RSS (kB) of the account's osh and ttyrec processes while one session is live.
-fn session_rss(sb: &Sandbox) -> (u64, u64) {
+/// Resident memory of one live session's own processes (the waiting parent
+/// osh-connect, which osh becomes, and the recorder), in kB: (RSS, anonymous).
+/// RSS counts the pages of code a process maps in full, though they are
+/// shared with every other session; anonymous memory (heap, stack) is what
+/// each further session adds for sure.
+fn session_memory(sb: &Sandbox) -> Vec<(String, u64, u64)> {
     let key = sb.admin_key();
     let script = format!(
         "ssh -i {} {OPTS} -p 2222 admin@127.0.0.1 -- tuser@127.0.0.2 -p 2223 -- sleep 4 >/dev/null 2>&1 & \
          for i in $(seq 50); do pgrep -u tuser -x sleep >/dev/null && break; sleep 0.1; done; \
-         for c in osh ttyrec; do for p in $(pgrep -u admin -x $c); do echo $c $(awk '/VmRSS/{{print $2}}' /proc/$p/status); done; done; wait",
+         for c in osh osh-connect ttyrec; do for p in $(pgrep -u admin -x $c); do \
+           echo $c $(awk '/^VmRSS:/{{r=$2}} /^RssAnon:/{{a=$2}} END{{print r, a}}' /proc/$p/status); \
+         done; done; wait",
         key.display()
     );
-    let out = sb.root_ok(&script);
-    let sum = |c: &str| {
-        out.lines()
-            .filter(|l| l.starts_with(c))
-            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-            .sum()
+    sb.root_ok(&script)
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((
+                w.next()?.to_owned(),
+                w.next()?.parse().ok()?,
+                w.next()?.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+fn memory_bench(sb: &Sandbox) {
+    let show = |label: &str, m: &[(String, u64, u64)]| {
+        let parts: Vec<String> = m.iter().map(|(c, r, _)| format!("{c} {r} kB")).collect();
+        let rss: u64 = m.iter().map(|(_, r, _)| r).sum();
+        let anon: u64 = m.iter().map(|(_, _, a)| a).sum();
+        println!(
+            "      {label}: {} = {rss} kB RSS (target: at most 5120 kB plain); anonymous {anon} kB",
+            parts.join(" + ")
+        );
     };
-    (sum("osh "), sum("ttyrec "))
+    println!("  (c) resident memory per live session");
+    show("plain", &session_memory(sb));
+    sb.config_set("ttyrecAdditionalParameters", r#"["--zstd"]"#);
+    show("zstd ", &session_memory(sb));
+    sb.config_set("ttyrecAdditionalParameters", "[]");
 }
 
 fn egress_bench(sb: &Sandbox, rounds: usize, mb: u64) {
@@ -238,15 +264,7 @@ fn egress_bench(sb: &Sandbox, rounds: usize, mb: u64) {
         tee_ms / 1000.0 / gb
     );
 
-    let (o, r) = session_rss(sb);
-    sb.config_set("ttyrecAdditionalParameters", r#"["--zstd"]"#);
-    let (oz, rz) = session_rss(sb);
-    sb.config_set("ttyrecAdditionalParameters", "[]");
-    println!(
-        "  (c) resident memory per live session: osh {o} kB + recorder {r} kB = {} kB plain (target: at most 5120 kB); zstd: {} kB",
-        o + r,
-        oz + rz
-    );
+    memory_bench(sb);
 }
 
 fn main() {
@@ -264,7 +282,7 @@ fn main() {
     );
     assert!(
         build.join("osh").is_file(),
-        "build first: cargo build --release --workspace --bins"
+        "build first: install/build --release"
     );
     let sb = Sandbox::start_from("bench", &build);
     if mode == "plugin" || mode == "all" {
@@ -272,5 +290,9 @@ fn main() {
     }
     if mode == "egress" || mode == "all" {
         egress_bench(&sb, rounds, mb);
+    }
+    if mode == "memory" {
+        sb.admin_reaches_target();
+        memory_bench(&sb);
     }
 }
