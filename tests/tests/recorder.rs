@@ -88,6 +88,17 @@ fn on_pty(
     (child, std::fs::File::from(pty.master), slave)
 }
 
+/// Run the shell command `inner` on a terminal that `script` provides, keeping
+/// exactly what the user saw in `typescript`; returns the exit status.
+fn under_script(inner: &str, typescript: &Path) -> std::process::ExitStatus {
+    Command::new("script")
+        .args(["-q", "-f", "-e", "-c", inner])
+        .arg(typescript)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+}
+
 /// The segments the recorder reported in its status.
 fn reported_files(dir: &Path) -> Vec<PathBuf> {
     status(dir)["files"]
@@ -138,12 +149,7 @@ fn pty_mode_plays_in_ttyplay_as_the_user_saw_it() {
         rec.display(),
         d.join("status").display()
     );
-    let st = Command::new("script")
-        .args(["-q", "-f", "-e", "-c", &inner])
-        .arg(&typescript)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
+    let st = under_script(&inner, &typescript);
     assert_eq!(st.code(), Some(7), "exit code through the pty");
     let seen = std::fs::read(&typescript).unwrap();
     // Drop the header/footer lines script itself adds to its file.
@@ -189,12 +195,7 @@ fn pipe_stdout_keeps_the_terminal_on_stdin_and_stderr_and_records_all() {
         rec.display(),
         d.join("status").display()
     );
-    let st = Command::new("script")
-        .args(["-q", "-f", "-e", "-c", &inner])
-        .arg(&typescript)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
+    let st = under_script(&inner, &typescript);
     assert_eq!(st.code(), Some(5));
     let seen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).replace('\r', "");
     let played = String::from_utf8_lossy(&recorded(&[rec])).replace('\r', "");
