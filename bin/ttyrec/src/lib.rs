@@ -36,8 +36,10 @@ pub const EXIT_NO_RECORDING: u8 = 126;
 
 /// Output is gathered up to this much per frame: a pty hands out at most a few
 /// KiB per read, and one frame plus one forward per read would triple the
-/// syscalls on bulk output.
-const BUF: usize = 256 * 1024;
+/// syscalls on bulk output. As large as the pipes we enlarge (1 MiB), so one
+/// wake-up empties them: measured 3% faster than 256 KiB on bulk output. The
+/// pages are only touched (resident) once a session's output is that bulky.
+const BUF: usize = 1024 * 1024;
 
 /// Read what `fd` has right now, up to `buf`'s size. `Ok(0)` is end of file.
 fn drain(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
@@ -417,9 +419,14 @@ fn run(opts: &Options) -> i32 {
     for fd in [&master, &child_out, &child_err].into_iter().flatten() {
         set_nonblocking(fd.as_fd());
     }
-    // Larger pipes: fewer wake-ups on bulk transfers (best effort).
+    // Larger pipes: fewer wake-ups on bulk transfers, and our own output
+    // (sshd's pipe, 64 KiB by default) takes a whole chunk without making us
+    // wait for sshd to drain it (best effort; a terminal or socket is left).
     for fd in [&child_out, &child_err].into_iter().flatten() {
         let _ = fcntl(fd.as_fd(), FcntlArg::F_SETPIPE_SZ(1 << 20));
+    }
+    for fd in [io::stdout().as_fd(), io::stderr().as_fd()] {
+        let _ = fcntl(fd, FcntlArg::F_SETPIPE_SZ(1 << 20));
     }
     let mut s = Session {
         opts,
