@@ -138,6 +138,41 @@ fn pipe_mode_records_both_streams_and_passes_the_exit_code() {
 }
 
 #[test]
+fn bulk_output_from_pipes_is_recorded_byte_for_byte() {
+    // Megabytes in large frames (up to 1 MiB a read): the recording holds
+    // exactly what was shown, in order, and the status says its size.
+    let d = tmp("bulk");
+    let out = rec(&d, "b.ttyrec", &[])
+        .args(["--", "sh", "-c", "seq 1 400000; echo done >&2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let expected: String = (1..=400_000).map(|i| format!("{i}\n")).collect();
+    assert_eq!(out.stdout, expected.as_bytes());
+    let recorded_bytes = recorded(&[d.join("b.ttyrec")]);
+    assert_eq!(recorded_bytes.len(), expected.len() + 5);
+    let no_err: Vec<u8> = String::from_utf8(recorded_bytes)
+        .unwrap()
+        .replacen("done\n", "", 1)
+        .into_bytes();
+    assert_eq!(no_err, expected.as_bytes());
+    let (frames, _) = osh_ttyrec::read_all(&std::fs::read(d.join("b.ttyrec")).unwrap());
+    let st = status(&d);
+    assert_eq!(
+        st["bytes"].as_u64(),
+        Some(frames.iter().map(|f| 12 + f.data.len() as u64).sum())
+    );
+    assert!(st["head"].as_str().unwrap().starts_with("1\n2\n3\n"));
+    // The same on stderr.
+    let out = rec(&d, "e.ttyrec", &[])
+        .args(["--", "sh", "-c", "seq 1 400000 >&2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.stderr, expected.as_bytes());
+    assert_eq!(recorded(&[d.join("e.ttyrec")]), expected.as_bytes());
+}
+
+#[test]
 fn pty_mode_plays_in_ttyplay_as_the_user_saw_it() {
     let d = tmp("pty");
     let rec = d.join("r.ttyrec");
