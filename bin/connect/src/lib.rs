@@ -20,7 +20,7 @@ mod plan;
 mod supervise;
 
 use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 use osh_core::exit::Exit;
@@ -83,19 +83,32 @@ pub fn main() -> ExitCode {
     ExitCode::from(run(&plan, recorder, started))
 }
 
+/// The `close` event: the `open` event's fields (renamed), then how it ended.
+/// osh writes it too, when a session fails before it is handed over.
+#[must_use]
+pub fn close_event(
+    open: &Event,
+    sysret: i32,
+    signal: Option<Signal>,
+    comment_close: &str,
+    took: Duration,
+) -> Event {
+    let mut e = open.with_kind("close");
+    e.push("sysret", sysret.to_string());
+    e.push("signal", signal.map(Signal::as_str).unwrap_or_default());
+    e.push("comment_close", comment_close);
+    e.push("duration", format!("{:.3}", took.as_secs_f64()));
+    e.push("accountsql_close", "no");
+    e
+}
+
 /// Run the recorder as planned and finish the session; returns the exit code.
 #[must_use]
 pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
     let mut log = logger(plan);
     let close = |log: &mut Logger, sysret: i32, signal: Option<Signal>, comment: &str| {
-        let mut e: Event = plan.close.clone();
-        e.push("sysret", sysret.to_string());
-        e.push("signal", signal.map(Signal::as_str).unwrap_or_default());
-        e.push("comment_close", comment);
-        let ms = u128::from(plan.elapsed_ms) + started.elapsed().as_millis();
-        e.push("duration", format!("{}.{:03}", ms / 1000, ms % 1000));
-        e.push("accountsql_close", "no");
-        log.log(&e);
+        let took = Duration::from_millis(plan.elapsed_ms) + started.elapsed();
+        log.log(&close_event(&plan.open, sysret, signal, comment, took));
     };
     let status = supervise::StatusPipe::new().ok();
     let mut cmd = Command::new(&recorder[0]);

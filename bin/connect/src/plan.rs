@@ -1,5 +1,5 @@
-//! What osh hands to osh-connect across the `exec`: the `close` event as far
-//! as osh knows it, where to log, and how to report a failure. It travels in
+//! What osh hands to osh-connect across the `exec`: the `open` event that
+//! `close` repeats, where to log, and how to report a failure. It travels in
 //! an anonymous file (`--plan-fd`), never on the command line, which every
 //! user on the host can read.
 
@@ -20,8 +20,8 @@ pub struct Syslog {
 /// Everything osh-connect needs to finish a session osh started.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    /// The `close` event's fields so far: the `open` event's, renamed.
-    pub close: Event,
+    /// The session's `open` event, which `close` repeats.
+    pub open: Event,
     /// `None` when `enableSyslog` is off.
     pub syslog: Option<Syslog>,
     /// How long osh ran before the `exec`, for `duration`.
@@ -43,13 +43,13 @@ impl Plan {
     #[must_use]
     pub fn to_json(&self) -> String {
         let fields: Vec<Value> = self
-            .close
+            .open
             .fields()
             .iter()
             .map(|(k, v)| json!([k, v]))
             .collect();
         json!({
-            "close": fields,
+            "open": fields,
             "syslog": self.syslog.as_ref().map(|s| json!({
                 "path": s.path, "facility": s.facility, "tag": s.tag,
             })),
@@ -66,11 +66,11 @@ impl Plan {
     pub fn from_json(text: &str) -> Result<Self, String> {
         let v: Value = serde_json::from_str(text).map_err(|e| format!("bad plan: {e}"))?;
         let s = |key: &str| v[key].as_str().unwrap_or_default().to_owned();
-        let mut close = Event::new("close");
-        for pair in v["close"].as_array().ok_or("bad plan: no close event")? {
+        let mut open = Event::new("open");
+        for pair in v["open"].as_array().ok_or("bad plan: no open event")? {
             match (pair[0].as_str(), pair[1].as_str()) {
-                (Some(k), Some(val)) => close.push(k, val),
-                _ => return Err("bad plan: a close field is not a pair of strings".into()),
+                (Some(k), Some(val)) => open.push(k, val),
+                _ => return Err("bad plan: an open field is not a pair of strings".into()),
             }
         }
         let syslog = v["syslog"].as_object().map(|o| {
@@ -87,7 +87,7 @@ impl Plan {
             }
         });
         Ok(Self {
-            close,
+            open,
             syslog,
             elapsed_ms: v["elapsed_ms"].as_u64().unwrap_or(0),
             egress: v["egress"].as_bool().unwrap_or(false),
@@ -104,12 +104,12 @@ mod tests {
 
     #[test]
     fn round_trip_keeps_every_byte_and_the_order() {
-        let close = Event::new("close")
+        let open = Event::new("open")
             .field("uniqid", "0123456789ab")
             .field("params", "a \"quoted\"\nline\\ and é \u{7f}")
             .field("comment", "");
         let plan = Plan {
-            close,
+            open,
             syslog: Some(Syslog {
                 path: "/dev/log".into(),
                 facility: "local7".into(),
@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn refuses_a_damaged_plan() {
         assert!(Plan::from_json("").is_err());
-        assert!(Plan::from_json(r#"{"close":[["a"]]}"#).is_err());
+        assert!(Plan::from_json(r#"{"open":[["a"]]}"#).is_err());
         assert!(Plan::from_json(r#"{"syslog":null}"#).is_err());
     }
 }

@@ -120,15 +120,8 @@ impl Shell {
     }
 
     fn close(&mut self, open: &Event, sysret: i32, signal: Option<Signal>, comment_close: &str) {
-        let mut e = open.with_kind("close");
-        e.push("sysret", sysret.to_string());
-        e.push("signal", signal.map(Signal::as_str).unwrap_or_default());
-        e.push("comment_close", comment_close);
-        e.push(
-            "duration",
-            format!("{:.3}", self.started.elapsed().as_secs_f64()),
-        );
-        e.push("accountsql_close", "no");
+        let took = self.started.elapsed();
+        let e = osh_connect::close_event(open, sysret, signal, comment_close, took);
         self.logger.log(&e);
     }
 
@@ -150,7 +143,7 @@ impl Shell {
             say_error(sh.json, Exit::TtyrecCmdlineFailed, "ttyrec_failed", &why)
         };
         let plan = osh_connect::Plan {
-            close: open.with_kind("close"),
+            open: open.clone(),
             syslog: self.config.enableSyslog.then(|| osh_connect::Syslog {
                 path: logging::DEV_LOG.to_owned(),
                 facility: self.config.syslogFacility.clone(),
