@@ -1,5 +1,6 @@
 //! More of recorded egress: what the client cannot forge, a full disk through
-//! osh, the stealth pattern, plugin recordings, and lock/unlock.
+//! osh, a missing recorder or waiting parent, the stealth pattern, plugin
+//! recordings, and lock/unlock.
 
 use osh_tests::{Sandbox, can_run, field, wait_until};
 use serde_json::json;
@@ -130,6 +131,46 @@ fn egress_more() {
         "{close:?}"
     );
     sb.root_ok("umount /home/admin/ttyrec/127.0.0.2");
+
+    // Without the recorder, or without osh-connect (a half-done upgrade),
+    // nothing runs unrecorded: 126, KO_TTYREC_FAILED, a close saying so, and
+    // the command never reached the target. The positive control runs first.
+    let touch = [
+        "--json",
+        "tuser@127.0.0.2",
+        "-p",
+        "2223",
+        "--",
+        "touch",
+        "/tmp/ran",
+    ];
+    sb.ssh(&key, "admin", &touch).code(0);
+    assert_eq!(sb.root("test -e /tmp/ran && rm /tmp/ran").code, 0);
+    let mut seen = 0;
+    for binary in ["ttyrec", "osh-connect"] {
+        sb.root_ok(&format!(
+            "mv /opt/osh/bin/{binary} /opt/osh/bin/{binary}.away"
+        ));
+        sb.ssh(&key, "admin", &touch)
+            .code(126)
+            .json_is(&[("/error_code", json!("KO_TTYREC_FAILED"))]);
+        sb.root_ok(&format!(
+            "mv /opt/osh/bin/{binary}.away /opt/osh/bin/{binary}"
+        ));
+        assert_ne!(
+            sb.root("test -e /tmp/ran").code,
+            0,
+            "the command ran without {binary}"
+        );
+        // Syslog is asynchronous: wait for the refusal's event.
+        let refused = |e: &(String, Vec<(String, String)>)| {
+            field(e, "comment_close").or(field(e, "comment")) == Some("ttyrec_failed")
+        };
+        wait_until("the refusal in syslog", || {
+            sb.events().iter().filter(|e| refused(e)).count() == seen + 1
+        });
+        seen += 1;
+    }
 
     // lock and unlock signal the caller's other recorders (not their own).
     let mut held = sb.ssh_background(
