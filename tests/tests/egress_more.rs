@@ -146,8 +146,7 @@ fn egress_more() {
     ];
     sb.ssh(&key, "admin", &touch).code(0);
     assert_eq!(sb.root("test -e /tmp/ran && rm /tmp/ran").code, 0);
-    let mut seen = 0;
-    for binary in ["ttyrec", "osh-connect"] {
+    for (seen, binary) in ["ttyrec", "osh-connect"].into_iter().enumerate() {
         sb.root_ok(&format!(
             "mv /opt/osh/bin/{binary} /opt/osh/bin/{binary}.away"
         ));
@@ -169,7 +168,6 @@ fn egress_more() {
         wait_until("the refusal in syslog", || {
             sb.events().iter().filter(|e| refused(e)).count() == seen + 1
         });
-        seen += 1;
     }
 
     // lock and unlock signal the caller's other recorders (not their own).
