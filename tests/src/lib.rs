@@ -124,6 +124,19 @@ impl std::fmt::Display for Run {
     }
 }
 
+/// The `--osh` call that gives the caller a personal access to the sandbox's
+/// target, `tuser@127.0.0.2:2223`.
+pub const TARGET_ACCESS: [&str; 8] = [
+    "--osh",
+    "selfAddPersonalAccess",
+    "--host",
+    "127.0.0.2",
+    "--user",
+    "tuser",
+    "--port",
+    "2223",
+];
+
 /// A running sandbox.
 pub struct Sandbox {
     child: Child,
@@ -377,17 +390,7 @@ impl Sandbox {
     /// (`tuser@127.0.0.2:2223`) and accept its host key on first use.
     #[track_caller]
     pub fn admin_reaches_target(&self) {
-        self.admin(&[
-            "--osh",
-            "selfAddPersonalAccess",
-            "--host",
-            "127.0.0.2",
-            "--user",
-            "tuser",
-            "--port",
-            "2223",
-        ])
-        .code(0);
+        self.admin(&TARGET_ACCESS).code(0);
         self.admin(&[
             "--osh",
             "accountModify",

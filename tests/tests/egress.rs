@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use osh_tests::{Sandbox, can_run, field, wait_until};
+use osh_tests::{Sandbox, TARGET_ACCESS, can_run, field, wait_until};
 use serde_json::json;
 
 #[test]
@@ -24,34 +24,14 @@ fn egress() {
     assert!(sb.root("test -e /tmp/ran").code != 0);
 
     // 340: add a personal access; again is OK_NO_CHANGE.
-    a0(&[
-        "--osh",
-        "selfAddPersonalAccess",
-        "--host",
-        "127.0.0.2",
-        "--user",
-        "tuser",
-        "--port",
-        "2223",
-    ])
-    .code(0)
-    .json_is(&[
+    a0(&TARGET_ACCESS).code(0).json_is(&[
         ("/value/ip", json!("127.0.0.2")),
         ("/value/user", json!("tuser")),
         ("/value/port", json!(2223)),
     ]);
-    a0(&[
-        "--osh",
-        "selfAddPersonalAccess",
-        "--host",
-        "127.0.0.2",
-        "--user",
-        "tuser",
-        "--port",
-        "2223",
-    ])
-    .code(0)
-    .json_is(&[("/error_code", json!("OK_NO_CHANGE"))]);
+    a0(&TARGET_ACCESS)
+        .code(0)
+        .json_is(&[("/error_code", json!("OK_NO_CHANGE"))]);
     a0(&["--osh", "selfListAccesses"]).code(0).json_is(&[
         ("/value/0/acl/0/ip", json!("127.0.0.2")),
         ("/value/0/acl/0/addedBy", json!("admin")),
@@ -278,19 +258,7 @@ fn egress() {
     go(&["tuser@127.0.0.2", "-p", "2223", "--", "true"])
         .code(107)
         .contains("No egress key is usable");
-    a0(&[
-        "--osh",
-        "selfAddPersonalAccess",
-        "--host",
-        "127.0.0.2",
-        "--user",
-        "tuser",
-        "--port",
-        "2223",
-        "--force-key",
-        &fp,
-    ])
-    .code(0);
+    a0(&[&TARGET_ACCESS[..], &["--force-key", &fp]].concat()).code(0);
     go(&["tuser@127.0.0.2", "-p", "2223", "--", "true"]).code(0);
 
     // Killing the recorder ends the client's session and the egress ssh; close is still written.

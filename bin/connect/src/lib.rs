@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 use osh_core::exit::Exit;
 use osh_core::sys;
-use osh_log::{Event, Facility, Logger, SyslogSink};
+use osh_log::{Event, Logger};
 
 pub use classify::{classify, guidance};
 pub use plan::{Plan, Syslog};
@@ -54,15 +54,6 @@ fn read_plan(fd: i32) -> Result<Plan, String> {
         .read_to_string(&mut text)
         .map_err(|e| format!("can't read the plan: {e}"))?;
     Plan::from_json(&text)
-}
-
-fn logger(plan: &Plan) -> Logger {
-    let mut l = Logger::new();
-    if let Some(s) = &plan.syslog {
-        let facility = Facility::from_name(&s.facility).unwrap_or(Facility::LOCAL7);
-        l.add(Box::new(SyslogSink::new(&s.path, facility, &s.tag)));
-    }
-    l
 }
 
 /// osh-connect's `main`.
@@ -105,7 +96,11 @@ pub fn close_event(
 /// Run the recorder as planned and finish the session; returns the exit code.
 #[must_use]
 pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
-    let mut log = logger(plan);
+    let mut log = osh_core::logging::syslog_logger(
+        plan.syslog
+            .as_ref()
+            .map(|s| (s.facility.as_str(), s.tag.as_str())),
+    );
     let close = |log: &mut Logger, sysret: i32, signal: Option<Signal>, comment: &str| {
         let took = Duration::from_millis(plan.elapsed_ms) + started.elapsed();
         log.log(&close_event(&plan.open, sysret, signal, comment, took));

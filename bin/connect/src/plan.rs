@@ -9,8 +9,6 @@ use serde_json::{Value, json};
 /// Where the `close` event goes, from the configuration osh loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Syslog {
-    /// The socket, normally `/dev/log`.
-    pub path: String,
     /// `syslogFacility`.
     pub facility: String,
     /// `syslogDescription`, the tag.
@@ -51,7 +49,7 @@ impl Plan {
         json!({
             "open": fields,
             "syslog": self.syslog.as_ref().map(|s| json!({
-                "path": s.path, "facility": s.facility, "tag": s.tag,
+                "facility": s.facility, "tag": s.tag,
             })),
             "elapsed_ms": self.elapsed_ms,
             "egress": self.egress,
@@ -81,7 +79,6 @@ impl Plan {
                     .to_owned()
             };
             Syslog {
-                path: f("path"),
                 facility: f("facility"),
                 tag: f("tag"),
             }
@@ -111,7 +108,6 @@ mod tests {
         let plan = Plan {
             open,
             syslog: Some(Syslog {
-                path: "/dev/log".into(),
                 facility: "local7".into(),
                 tag: "bastion".into(),
             }),

@@ -145,7 +145,6 @@ impl Shell {
         let plan = osh_connect::Plan {
             open: open.clone(),
             syslog: self.config.enableSyslog.then(|| osh_connect::Syslog {
-                path: logging::DEV_LOG.to_owned(),
                 facility: self.config.syslogFacility.clone(),
                 tag: self.config.syslogDescription.clone(),
             }),

@@ -13,14 +13,21 @@ pub const DEV_LOG: &str = "/dev/log";
 /// A logger with the sinks the configuration enables.
 #[must_use]
 pub fn logger(config: &Config) -> Logger {
+    syslog_logger(config.enableSyslog.then_some((
+        config.syslogFacility.as_str(),
+        config.syslogDescription.as_str(),
+    )))
+}
+
+/// A logger to `/dev/log` with `(syslogFacility, syslogDescription)`, or to
+/// nowhere with `None`: what [`logger`] builds from a configuration, for a
+/// process (osh-connect) that is handed those two values instead.
+#[must_use]
+pub fn syslog_logger(syslog: Option<(&str, &str)>) -> Logger {
     let mut l = Logger::new();
-    if config.enableSyslog {
-        let facility = Facility::from_name(&config.syslogFacility).unwrap_or(Facility::LOCAL7);
-        l.add(Box::new(SyslogSink::new(
-            DEV_LOG,
-            facility,
-            &config.syslogDescription,
-        )));
+    if let Some((facility, tag)) = syslog {
+        let facility = Facility::from_name(facility).unwrap_or(Facility::LOCAL7);
+        l.add(Box::new(SyslogSink::new(DEV_LOG, facility, tag)));
     }
     l
 }

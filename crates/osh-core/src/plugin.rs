@@ -175,10 +175,17 @@ impl Ctx {
 
 /// A required account-name option: validated, and the account must exist.
 pub fn target_account(parsed: &Parsed, opt: &str) -> Result<Account> {
+    account::bastion_account(account_name(parsed, opt)?)
+}
+
+/// The mandatory account-name option `--OPT`, checked against the naming
+/// rules only (the account may not exist yet, or a helper checks the rest).
+pub fn account_name<'a>(parsed: &'a Parsed, opt: &str) -> Result<&'a str> {
     let name = parsed
         .str(opt)
         .ok_or_else(|| Reply::missing(format!("Missing mandatory parameter --{opt}")))?;
-    account::bastion_account(name)
+    account::validate_name(name)?;
+    Ok(name)
 }
 
 fn context(p: &Plugin) -> Result<Ctx> {

@@ -1,8 +1,8 @@
 //! `accountCreate`: create a bastion account (helper `osh-accountCreate`, as root).
 
 use osh_core::getopt::{Kind, Opt, opt};
-use osh_core::plugin::{Ctx, Plugin};
-use osh_core::{Reply, Result, account, keys};
+use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::{Reply, Result, keys};
 
 /// The plugin.
 pub const PLUGIN: Plugin = Plugin {
@@ -28,10 +28,7 @@ const SPEC: &[Opt] = &[
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
-    let name = p
-        .str("account")
-        .ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
-    account::validate_name(name)?;
+    let name = plugin::account_name(&p, "account")?;
     if p.int("uid").is_some() == p.flag("uid-auto") {
         return Err(Reply::missing("Specify exactly one of --uid or --uid-auto"));
     }

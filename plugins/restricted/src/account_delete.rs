@@ -1,8 +1,8 @@
 //! `accountDelete`: delete an account; its home is archived by the helper.
 
 use osh_core::getopt::{Kind, Opt, opt};
-use osh_core::plugin::{Ctx, Plugin};
-use osh_core::{Reply, Result, account};
+use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::{Reply, Result};
 
 /// The plugin.
 pub const PLUGIN: Plugin = Plugin {
@@ -17,10 +17,7 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("no-confirm", Kind::Flag)]
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
-    let name = p
-        .str("account")
-        .ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
-    account::validate_name(name)?;
+    let name = plugin::account_name(&p, "account")?;
     if !p.flag("no-confirm") {
         let sentence = format!("Yes, do as I say and delete {name}, kthxbye");
         ctx.out.info(&format!(

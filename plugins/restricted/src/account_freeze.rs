@@ -1,8 +1,8 @@
 //! `accountFreeze` and `accountUnfreeze` (helper `osh-accountFreeze`, as allowkeeper).
 
 use osh_core::getopt::{Kind, Opt, opt};
-use osh_core::plugin::{Ctx, Plugin};
-use osh_core::{Reply, Result, account};
+use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::{Reply, Result};
 
 /// `accountFreeze`.
 pub const FREEZE: Plugin = Plugin {
@@ -24,10 +24,7 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("reason", Kind::Str)];
 
 fn toggle(ctx: &mut Ctx, action: &str) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
-    let name = p
-        .str("account")
-        .ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
-    account::validate_name(name)?;
+    let name = plugin::account_name(&p, "account")?;
     let mut args = vec!["--account", name, "--action", action];
     if let Some(r) = p.str("reason") {
         args.extend(["--reason", r]);

@@ -1,8 +1,8 @@
 //! `accountGrantCommand` and `accountRevokeCommand` (helper `osh-accountGrantCommand`, as root).
 
 use osh_core::getopt::{Kind, Opt, opt};
-use osh_core::plugin::{Ctx, Plugin};
-use osh_core::{Reply, Result, account};
+use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::{Reply, Result};
 
 /// `accountGrantCommand`.
 pub const GRANT: Plugin = Plugin {
@@ -25,10 +25,7 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("command", Kind::Str)];
 
 fn change(ctx: &mut Ctx, action: &str) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
-    let name = p
-        .str("account")
-        .ok_or_else(|| Reply::missing("Missing mandatory parameter --account"))?;
-    account::validate_name(name)?;
+    let name = plugin::account_name(&p, "account")?;
     let cmd = p
         .str("command")
         .ok_or_else(|| Reply::missing("Missing mandatory parameter --command"))?;
