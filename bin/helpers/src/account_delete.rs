@@ -19,7 +19,7 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str)];
 pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     caller.require("accountDelete")?;
     let p = crate::options(SPEC, args)?;
-    let acct = crate::existing_account(&p)?;
+    let acct = crate::target_account(caller, &p, "delete")?;
     if acct.name == caller.name {
         return Err(Reply::new(
             "KO_CANNOT_DELETE_SELF",

@@ -28,7 +28,7 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     } else {
         "accountUnfreeze"
     })?;
-    let acct = crate::existing_account(&p)?;
+    let acct = crate::target_account(caller, &p, "freeze or unfreeze")?;
     let file = acct.public_config("frozen");
     if freeze {
         if acct.name == caller.name {

@@ -37,7 +37,7 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     } else {
         "accountRevokeCommand"
     })?;
-    let acct = crate::existing_account(&p)?;
+    let acct = crate::target_account(caller, &p, "change the grants of")?;
     let cmd = p
         .str("command")
         .ok_or_else(|| Reply::missing("Missing --command"))?;

@@ -102,7 +102,7 @@ fn ssh_config(acct: &Account, mode: &str) -> Result<Reply> {
 pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     caller.require("accountModify")?;
     let p = crate::options(SPEC, args)?;
-    let acct = crate::existing_account(&p)?;
+    let acct = crate::target_account(caller, &p, "modify")?;
     let option = p
         .str("option")
         .ok_or_else(|| Reply::missing("Missing --option"))?;

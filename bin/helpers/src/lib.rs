@@ -6,6 +6,8 @@
 //! trust the plugin that called them: the caller comes from `SUDO_USER`, and
 //! every right and argument is checked again here.
 
+#![forbid(unsafe_code)]
+
 pub mod account_create;
 pub mod account_delete;
 pub mod account_freeze;
@@ -17,6 +19,7 @@ mod sys;
 
 use osh_core::account::{self, Account};
 use osh_core::getopt::{self, Opt, Parsed};
+use osh_core::helper::Caller;
 use osh_core::log::Event;
 use osh_core::{Reply, Result, logging};
 
@@ -37,6 +40,15 @@ pub(crate) fn existing_account(p: &Parsed) -> Result<Account> {
         .str("account")
         .ok_or_else(|| Reply::missing("Missing --account"))?;
     account::bastion_account(name)
+}
+
+/// The `--account` a helper is about to change: it exists, and the caller may
+/// act on it ([`osh_core::helper::Caller::may_act_on`]). Every helper that
+/// changes an account takes its target through here.
+pub(crate) fn target_account(caller: &Caller, p: &Parsed, verb: &str) -> Result<Account> {
+    let acct = existing_account(p)?;
+    caller.may_act_on(&acct, verb)?;
+    Ok(acct)
 }
 
 /// Log an event of a helper (account, security, ...) with the common prefix.

@@ -31,7 +31,7 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         .filter(|n| access::PLUGINS.contains(n))
         .ok_or_else(|| Reply::invalid("Bad --plugin"))?;
     caller.require(plugin)?;
-    let acct = crate::existing_account(&p)?;
+    let acct = crate::target_account(caller, &p, "change the accesses of")?;
     // self* plugins act on the caller's own account only.
     if plugin.starts_with("self") && acct.name != caller.name {
         return Err(Reply::new(

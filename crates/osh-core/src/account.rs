@@ -185,6 +185,18 @@ pub fn is_superowner(name: &str, groups: &Memberships, config: &Config) -> bool 
         || (config.superOwnerAccounts.iter().any(|a| a == name) && groups.contains(OSH_SUPEROWNER))
 }
 
+/// Whether an account is one that only admins may act on: an admin or a
+/// superowner by either half of the definition (listed in the config, or in
+/// the Unix group). Either half is enough here, on purpose: a half-made admin
+/// is still not a delegate's to modify.
+#[must_use]
+pub fn is_protected(name: &str, groups: &Memberships, config: &Config) -> bool {
+    config.adminAccounts.iter().any(|a| a == name)
+        || config.superOwnerAccounts.iter().any(|a| a == name)
+        || groups.contains(OSH_ADMIN)
+        || groups.contains(OSH_SUPEROWNER)
+}
+
 /// Auditor = member of `osh-auditor`.
 #[must_use]
 pub fn is_auditor(groups: &Memberships) -> bool {

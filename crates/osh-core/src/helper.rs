@@ -20,8 +20,30 @@ use crate::paths;
 use crate::reply::{Reply, Result};
 use crate::unix::Memberships;
 
-/// Run helper `name` as `runas` and return its reply.
-pub fn call<S: AsRef<OsStr>>(runas: &str, name: &str, args: &[S]) -> Reply {
+/// Every helper and the user it runs as, declared once: the plugin's call
+/// (`sudo -u`), the helper's own check of who it runs as, and the sudoers
+/// template (checked by a test) all come from here.
+pub const HELPERS: &[(&str, &str)] = &[
+    ("accountCreate", "root"),
+    ("accountDelete", "root"),
+    ("accountModify", "root"),
+    ("accountGrantCommand", "root"),
+    ("accountFreeze", "allowkeeper"),
+    ("accountRead", "keyreader"),
+    ("accountModifyPersonalAccess", "allowkeeper"),
+];
+
+/// The user helper `name` runs as.
+#[must_use]
+pub fn runas(name: &str) -> Option<&'static str> {
+    HELPERS.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+}
+
+/// Run helper `name` (as the user [`HELPERS`] declares) and return its reply.
+pub fn call<S: AsRef<OsStr>>(name: &str, args: &[S]) -> Reply {
+    let Some(runas) = runas(name) else {
+        return Reply::internal(format!("{name} is not a declared helper"));
+    };
     let path = paths::helper(name);
     let mut cmd = if nix::unistd::geteuid().is_root() && runas == "root" {
         Command::new(&path)
@@ -102,6 +124,26 @@ impl Caller {
         self.is_root() || self.groups.contains(&format!("osh-{cmd}"))
     }
 
+    /// Fail unless the caller may act on `target`'s account (its settings,
+    /// grants, keys, accesses, sessions): admins and superowners are acted on
+    /// only by admins, or by themselves. This is where a delegate holding
+    /// `accountModify` is stopped from weakening an admin.
+    pub fn may_act_on(&self, target: &Account, verb: &str) -> Result<()> {
+        if target.name == self.name || self.is_admin() {
+            return Ok(());
+        }
+        let groups = Memberships::of(&target.name);
+        if account::is_protected(&target.name, &groups, &self.config) {
+            return Err(Reply::new(
+                "ERR_SECURITY_VIOLATION",
+                format!(
+                    "You can't {verb} the account of an admin or a superowner without being admin yourself"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Fail unless the caller may run `cmd`.
     pub fn require(&self, cmd: &str) -> Result<()> {
         if self.may_run(cmd) {
@@ -115,8 +157,29 @@ impl Caller {
     }
 }
 
+/// Check that this process is helper `name` running as its declared user:
+/// sudo sets the real and effective uid to that user, so a helper started
+/// directly by an account runs as that account and is refused here, before
+/// anything reads `SUDO_USER` (which such a caller could set to anything).
+fn check_runas(name: &str) -> Result<()> {
+    let want =
+        runas(name).ok_or_else(|| Reply::internal(format!("{name} is not a declared helper")))?;
+    let want_uid = crate::unix::user(want)
+        .map(|u| u.uid)
+        .ok_or_else(|| Reply::internal(format!("the user {want} is missing, run the installer")))?;
+    let (ruid, euid) = (nix::unistd::getuid(), nix::unistd::geteuid());
+    if ruid != want_uid || euid != want_uid {
+        return Err(Reply::new(
+            "ERR_SECURITY_VIOLATION",
+            format!("This helper runs only as {want}, through sudo"),
+        ));
+    }
+    Ok(())
+}
+
 /// Establish the caller of this helper from sudo's environment.
-fn caller() -> Result<Caller> {
+fn caller(name: &str) -> Result<Caller> {
+    check_runas(name)?;
     let config = crate::config::load_default()
         .map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?
         .config;
@@ -169,7 +232,7 @@ pub fn main(name: &str, f: fn(&Caller, &[String]) -> Result<Reply>) -> std::proc
     // Helpers never create anything readable by others by accident.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let reply = match caller().and_then(|c| f(&c, &args)) {
+    let reply = match caller(name).and_then(|c| f(&c, &args)) {
         Ok(r) | Err(r) => r,
     };
     if let Some(text) = envelope::render(JsonMode::Default, Some(name), &reply) {

@@ -155,13 +155,8 @@ impl Ctx {
     }
 
     /// Run a helper and turn a non-OK answer into an error.
-    pub fn helper<S: AsRef<std::ffi::OsStr>>(
-        &self,
-        runas: &str,
-        name: &str,
-        args: &[S],
-    ) -> Result<Reply> {
-        let r = helper::call(runas, name, args);
+    pub fn helper<S: AsRef<std::ffi::OsStr>>(&self, name: &str, args: &[S]) -> Result<Reply> {
+        let r = helper::call(name, args);
         if r.is_ok() { Ok(r) } else { Err(r) }
     }
 

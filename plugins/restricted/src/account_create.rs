@@ -77,7 +77,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     if let Some(c) = p.str("comment") {
         args.extend(["--comment".into(), c.into()]);
     }
-    let r = ctx.helper("root", "accountCreate", &args)?;
+    let r = ctx.helper("accountCreate", &args)?;
     ctx.out.info(&r.msg);
     Ok(Reply::new("OK", r.msg))
 }

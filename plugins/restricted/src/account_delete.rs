@@ -31,7 +31,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
             ));
         }
     }
-    let r = ctx.helper("root", "accountDelete", &["--account", name])?;
+    let r = ctx.helper("accountDelete", &["--account", name])?;
     ctx.out.info(&r.msg);
     Ok(r)
 }

@@ -29,7 +29,7 @@ fn toggle(ctx: &mut Ctx, action: &str) -> Result<Reply> {
     if let Some(r) = p.str("reason") {
         args.extend(["--reason", r]);
     }
-    let r = ctx.helper("allowkeeper", "accountFreeze", &args)?;
+    let r = ctx.helper("accountFreeze", &args)?;
     ctx.out.info(&r.msg);
     Ok(r)
 }

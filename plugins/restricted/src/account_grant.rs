@@ -30,7 +30,6 @@ fn change(ctx: &mut Ctx, action: &str) -> Result<Reply> {
         .str("command")
         .ok_or_else(|| Reply::missing("Missing mandatory parameter --command"))?;
     let r = ctx.helper(
-        "root",
         "accountGrantCommand",
         &["--account", name, "--command", cmd, "--action", action],
     )?;

@@ -85,7 +85,6 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     let acct = plugin::target_account(&p, "account")?;
     let private = ctx
         .helper(
-            "keyreader",
             "accountRead",
             &["--account", acct.name.as_str(), "--what", "info"],
         )?

@@ -21,9 +21,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     if let Some(a) = p.str("account") {
         account::validate_name(a)?;
     }
-    let all = ctx
-        .helper("keyreader", "accountRead", &["--what", "list"])?
-        .value;
+    let all = ctx.helper("accountRead", &["--what", "list"])?.value;
     let mut out = Map::new();
     let mut text = String::new();
     for (name, private) in all.as_object().into_iter().flatten() {

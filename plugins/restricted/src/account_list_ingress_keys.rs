@@ -19,7 +19,6 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let acct = plugin::target_account(&p, "account")?;
     let r = ctx.helper(
-        "keyreader",
         "accountRead",
         &["--account", acct.name.as_str(), "--what", "ingress"],
     )?;

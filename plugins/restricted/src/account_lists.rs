@@ -34,7 +34,6 @@ fn egress_keys(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let acct = plugin::target_account(&p, "account")?;
     let r = ctx.helper(
-        "keyreader",
         "accountRead",
         &["--account", acct.name.as_str(), "--what", "egress"],
     )?;

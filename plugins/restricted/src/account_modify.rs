@@ -75,7 +75,6 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     let mut all_ok = true;
     for (name, value) in given {
         let r = osh_core::helper::call(
-            "root",
             "accountModify",
             &[
                 "--account",

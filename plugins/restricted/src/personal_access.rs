@@ -112,7 +112,7 @@ fn change(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) -> Result<Reply
             }
         }
     }
-    let r = ctx.helper("allowkeeper", "accountModifyPersonalAccess", &args)?;
+    let r = ctx.helper("accountModifyPersonalAccess", &args)?;
     ctx.out.info(&r.msg);
     Ok(r)
 }

@@ -1,0 +1,173 @@
+//! The privilege boundaries, attacked through real ssh the way an outside
+//! probe did: delegates acting on admins, helpers started without sudo, key
+//! options smuggled into authorized_keys2, option-like and non-UTF-8 input.
+
+use std::path::Path;
+
+use osh_tests::{Sandbox, can_run, field};
+use serde_json::json;
+
+fn grant(sb: &Sandbox, account: &str, command: &str) {
+    sb.admin(&[
+        "--osh",
+        "accountGrantCommand",
+        "--account",
+        account,
+        "--command",
+        command,
+    ])
+    .code(0);
+}
+
+/// `ssh ACCOUNT@bastion -- --json-greppable --osh ARGS...`.
+fn osh(sb: &Sandbox, key: &Path, account: &str, args: &[&str]) -> osh_tests::Run {
+    let mut a = vec!["--json-greppable", "--osh"];
+    a.extend_from_slice(args);
+    sb.ssh(key, account, &a)
+}
+
+/// Every account-changing command a delegate can be granted, run against
+/// `target`: (command, its arguments after `--account TARGET`).
+const ACTIONS: &[(&str, &[&str])] = &[
+    (
+        "accountModify",
+        &["--egress-strict-host-key-checking", "bypass"],
+    ),
+    ("accountModify", &["--always-active", "yes"]),
+    ("accountFreeze", &["--reason", "probe"]),
+    (
+        "accountAddPersonalAccess",
+        &["--host", "127.0.0.9", "--user", "x", "--port", "22"],
+    ),
+    ("accountGrantCommand", &["--command", "accountList"]),
+    ("accountDelete", &["--no-confirm"]),
+];
+
+#[test]
+fn delegates_never_act_on_admins_or_superowners() {
+    if !can_run("delegates_never_act_on_admins_or_superowners") {
+        return;
+    }
+    let sb = Sandbox::start("sec-delegates");
+    let kb = sb.create_account("bob", 9020);
+    let _kc = sb.create_account("carol", 9021);
+    let _kd = sb.create_account("dave", 9022);
+    // dave becomes a superowner the way an admin makes one: config and group.
+    sb.config_set("superOwnerAccounts", r#"["dave"]"#);
+    sb.root_ok("gpasswd -a dave osh-superowner >/dev/null");
+    for cmd in [
+        "accountModify",
+        "accountFreeze",
+        "accountUnfreeze",
+        "accountDelete",
+        "accountAddPersonalAccess",
+        "accountDelPersonalAccess",
+        "accountGrantCommand",
+        "accountRevokeCommand",
+    ] {
+        grant(&sb, "bob", cmd);
+    }
+    let before = sb.root_ok("ls -la /home/admin/.ssh /home/allowkeeper/admin; id admin; id dave");
+
+    for target in ["admin", "dave"] {
+        for (cmd, args) in ACTIONS {
+            let mut a = vec![*cmd, "--account", target];
+            a.extend_from_slice(args);
+            // (accountModify reports per option, under the option's name.)
+            osh(&sb, &kb, "bob", &a)
+                .code(100)
+                .contains("without being admin yourself")
+                .contains("\"error_code\":\"ERR_SECURITY_VIOLATION\"");
+        }
+        osh(&sb, &kb, "bob", &["accountUnfreeze", "--account", target])
+            .json_is(&[("/error_code", json!("ERR_SECURITY_VIOLATION"))]);
+        osh(
+            &sb,
+            &kb,
+            "bob",
+            &[
+                "accountRevokeCommand",
+                "--account",
+                target,
+                "--command",
+                "auditor",
+            ],
+        )
+        .json_is(&[("/error_code", json!("ERR_SECURITY_VIOLATION"))]);
+    }
+    // Nothing of theirs changed: same files, same groups, still logging in.
+    assert_eq!(
+        before,
+        sb.root_ok("ls -la /home/admin/.ssh /home/allowkeeper/admin; id admin; id dave")
+    );
+    sb.admin(&["--osh", "info"]).code(0);
+    // Reading is not acting: accountInfo on an admin still works for a delegate.
+    grant(&sb, "bob", "accountInfo");
+    osh(&sb, &kb, "bob", &["accountInfo", "--account", "admin"]).code(0);
+
+    // The positive control: the same delegate, the same commands, on an
+    // ordinary account, all succeed.
+    for (cmd, args) in ACTIONS {
+        let mut a = vec![*cmd, "--account", "carol"];
+        a.extend_from_slice(args);
+        osh(&sb, &kb, "bob", &a)
+            .code(0)
+            .json_is(&[("/error_code", json!("OK"))]);
+    }
+    assert!(sb.root("getent passwd carol").code != 0, "carol deleted");
+    // Refusals are logged where the privilege is: no `account` event for
+    // admin or dave came from bob.
+    for ev in sb.events() {
+        if ev.0 == "account" || ev.0 == "security" || ev.0 == "acl" {
+            let acct = field(&ev, "account").unwrap_or("");
+            assert!(
+                !(field(&ev, "sudo_user") == Some("bob") && (acct == "admin" || acct == "dave")),
+                "bob acted on {acct}: {ev:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn helpers_refuse_to_run_outside_sudo() {
+    if !can_run("helpers_refuse_to_run_outside_sudo") {
+        return;
+    }
+    let sb = Sandbox::start("sec-helpers");
+    let _kb = sb.create_account("bob", 9030);
+    let _kc = sb.create_account("carol", 9031);
+    let admin_uid = sb.root_ok("id -u admin").trim().to_owned();
+    // bob starts helpers himself, claiming to be the admin through sudo's variables.
+    for (helper, args) in [
+        ("osh-accountFreeze", "--account carol --action freeze"),
+        (
+            "osh-accountModify",
+            "--account carol --option osh-only --value yes",
+        ),
+        (
+            "osh-accountModifyPersonalAccess",
+            "--account carol --plugin accountAddPersonalAccess --action add --target 127.0.0.9",
+        ),
+        ("osh-accountRead", "--what list"),
+    ] {
+        let r = sb.root(&format!(
+            "runuser -u bob -- env SUDO_USER=admin SUDO_UID={admin_uid} SUDO_GID={admin_uid} \
+             SUDO_COMMAND=/bin/true /opt/osh/bin/helper/{helper} {args}"
+        ));
+        r.contains("ERR_SECURITY_VIOLATION")
+            .contains("through sudo");
+    }
+    assert!(
+        sb.root("test -e /home/allowkeeper/carol/config.frozen")
+            .code
+            != 0,
+        "carol was frozen by a forged SUDO_USER"
+    );
+    // Root, not through sudo, may still run a root helper (the installer does).
+    let r = sb.root("/opt/osh/bin/helper/osh-accountRead --what list");
+    r.contains("ERR_SECURITY_VIOLATION");
+    let r = sb.root(
+        "/opt/osh/bin/helper/osh-accountModify --account carol --option osh-only --value yes",
+    );
+    r.contains("\"OK\"");
+}
