@@ -240,3 +240,32 @@ pub fn main(name: &str, f: fn(&Caller, &[String]) -> Result<Reply>) -> std::proc
     }
     std::process::ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sudoers template starts each helper as the user the helper itself
+    /// insists on; a rule for another user would only ever be refused.
+    #[test]
+    fn sudoers_template_matches_the_declared_run_as_users() {
+        let tmpl = include_str!("../../../etc/sudoers.d/osh.tmpl");
+        let mut seen = Vec::new();
+        for line in tmpl.lines().filter(|l| l.starts_with('%')) {
+            let user = line
+                .split_once("=(")
+                .and_then(|(_, r)| r.split_once(')'))
+                .map(|(r, _)| r)
+                .unwrap_or_else(|| panic!("no run-as user in {line}"));
+            let helper = line
+                .rsplit_once("/bin/helper/osh-")
+                .map(|(_, h)| h.trim())
+                .unwrap_or_else(|| panic!("no helper in {line}"));
+            assert_eq!(runas(helper), Some(user), "{line}");
+            seen.push(helper.to_owned());
+        }
+        for (name, _) in HELPERS {
+            assert!(seen.iter().any(|s| s == name), "no sudoers rule for {name}");
+        }
+    }
+}
