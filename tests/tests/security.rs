@@ -171,3 +171,111 @@ fn helpers_refuse_to_run_outside_sudo() {
     );
     r.contains("\"OK\"");
 }
+
+/// `ssh` to the bastion from a shell inside the sandbox, so a test can send
+/// what a `&str` cannot hold (the script's own quoting is the client's).
+fn ssh_script(sb: &Sandbox, key: &Path, account: &str, remote: &str) -> osh_tests::Run {
+    sb.root(&format!(
+        "ssh -i {} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+         -o BatchMode=yes -o IdentitiesOnly=yes -p 2222 {account}@127.0.0.1 -- {remote}",
+        key.display()
+    ))
+}
+
+#[test]
+fn ingress_keys_take_no_options_and_bad_input_is_refused_and_logged() {
+    if !can_run("ingress_keys_take_no_options_and_bad_input_is_refused_and_logged") {
+        return;
+    }
+    let sb = Sandbox::start("sec-input");
+    let kb = sb.create_account("bob", 9040);
+    let ak = "cat /home/bob/.ssh/authorized_keys2";
+    let keys_before = sb.root_ok(ak);
+
+    // A certificate authority: with it, any key the CA signs logs in, of any
+    // size, past the ingress key policy. Refused, and so are other options.
+    let ca = sb.new_key("ca", "ed25519");
+    let ca_pub = Sandbox::pubkey(&ca);
+    for prefix in [
+        "cert-authority",
+        "from=\"127.0.0.1\",cert-authority",
+        "command=\"/bin/sh\"",
+        "restrict,pty",
+    ] {
+        let line = format!("'{prefix} {ca_pub}'");
+        osh(
+            &sb,
+            &kb,
+            "bob",
+            &["selfAddIngressKey", "--public-key", &line],
+        )
+        .code(100)
+        .json_is(&[("/error_code", json!("KO_FORBIDDEN_KEY_OPTION"))]);
+        sb.admin(&[
+            "--osh",
+            "accountCreate",
+            "--account",
+            "eve",
+            "--uid",
+            "9041",
+            "--public-key",
+            &line,
+        ])
+        .json_is(&[("/error_code", json!("KO_FORBIDDEN_KEY_OPTION"))]);
+    }
+    assert_eq!(keys_before, sb.root_ok(ak), "authorized_keys2 changed");
+    assert!(sb.root("getent passwd eve").code != 0);
+    // What the probe did next: an RSA-1024 key signed by that CA does not log in.
+    let weak = sb.state.join("key-weak");
+    assert!(
+        std::process::Command::new("ssh-keygen")
+            .args(["-q", "-N", "", "-t", "rsa", "-b", "1024", "-f"])
+            .arg(&weak)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        std::process::Command::new("ssh-keygen")
+            .args(["-q", "-s"])
+            .arg(&ca)
+            .args(["-I", "probe", "-n", "bob"])
+            .arg(format!("{}.pub", weak.display()))
+            .status()
+            .unwrap()
+            .success()
+    );
+    sb.ssh(&weak, "bob", &["--osh", "info"]).code(255);
+    // A plain from= stays accepted (the positive control).
+    let plain = sb.new_key("plain", "ed25519");
+    let line = format!("'from=\"127.0.0.1\" {}'", Sandbox::pubkey(&plain));
+    osh(
+        &sb,
+        &kb,
+        "bob",
+        &["selfAddIngressKey", "--public-key", &line],
+    )
+    .code(0)
+    .json_is(&[("/error_code", json!("OK"))]);
+
+    // A command line that is not UTF-8: refused with an error, and logged.
+    let r = ssh_script(&sb, &kb, "bob", "\"$(printf 'inf\\377o')\"");
+    r.code(111).contains("not valid UTF-8");
+    let r = ssh_script(
+        &sb,
+        &kb,
+        "bob",
+        "--json \"$(printf -- '--osh info \\377')\"",
+    );
+    r.code(111)
+        .json_is(&[("/error_code", json!("KO_INVALID_ENCODING"))]);
+    let aborts: Vec<_> = sb
+        .events()
+        .into_iter()
+        .filter(|e| e.0 == "open" && field(e, "comment") == Some("invalid_encoding"))
+        .collect();
+    assert_eq!(aborts.len(), 2, "{aborts:?}");
+    assert_eq!(field(&aborts[0], "cmdtype"), Some("abort"));
+    assert_eq!(field(&aborts[0], "account"), Some("bob"));
+    assert!(field(&aborts[0], "params").unwrap().starts_with("inf"));
+}

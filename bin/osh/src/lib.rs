@@ -502,11 +502,18 @@ fn record_login(account: &Account, peer: &Peer) {
 
 /// The whole shell: returns the exit code.
 #[must_use]
-pub fn main(argv: Vec<String>) -> u8 {
+pub fn main(argv: Vec<std::ffi::OsString>) -> u8 {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
     osh_core::sys::catch_ending();
     // Passed explicitly to children (UNIQID) rather than through set_var.
     let uniqid = logging::new_uniqid();
+    // Bytes that are not UTF-8 are kept (replaced) so that the refusal below
+    // can be logged with what was sent; nothing acts on such a command.
+    let not_utf8 = argv.iter().any(|a| a.to_str().is_none());
+    let argv: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let command = match argv.get(1).map(String::as_str) {
         Some("-c") => argv.get(2).cloned(),
         _ => None,
@@ -565,6 +572,15 @@ pub fn main(argv: Vec<String>) -> u8 {
         return sh.abort(r.exit, r.comment, &r.msg, "");
     }
     record_login(&sh.account, &sh.peer);
+    if not_utf8 {
+        let sent = command.as_deref().unwrap_or("");
+        return sh.abort(
+            Exit::GetoptsFailed,
+            "invalid_encoding",
+            "Your command line is not valid UTF-8, refusing it",
+            sent,
+        );
+    }
 
     let Some(req) = req else {
         // A plain `ssh bastion`: no interactive mode yet.

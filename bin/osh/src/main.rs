@@ -1,5 +1,5 @@
 //! The login shell of every bastion account. All logic is in the library.
 
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(osh::main(std::env::args().collect()))
+    std::process::ExitCode::from(osh::main(std::env::args_os().collect()))
 }

@@ -38,6 +38,16 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
         }
     };
     let with_key = |r: Reply, k: &PublicKey| r.with_value(json!({"key": k}));
+    if !key.prefix.is_empty() && !is_plain_from(&key.prefix) {
+        // cert-authority, command=, environment=, permitopen=... would each
+        // change what the key lets in (a CA lets in every key it signed, of
+        // any size); only a from= restriction is ours to keep.
+        let msg = format!(
+            "Only a from=\"...\" restriction may precede an ingress key, not '{}'",
+            crate::ui::clean_bounded(&key.prefix, 80)
+        );
+        return Err(with_key(Reply::new("KO_FORBIDDEN_KEY_OPTION", msg), &key));
+    }
     if !config
         .allowedIngressSshAlgorithms
         .contains(&key.algorithm())
@@ -74,6 +84,22 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
             key.with_from(forced)
         },
     )
+}
+
+/// Whether an options word is exactly `from="PATTERN,PATTERN..."`, patterns
+/// being addresses, networks, host names and sshd's `*`, `?`, `!`.
+fn is_plain_from(prefix: &str) -> bool {
+    prefix
+        .strip_prefix("from=\"")
+        .and_then(|r| r.strip_suffix('"'))
+        .is_some_and(|list| {
+            !list.is_empty()
+                && list.split(',').all(|p| {
+                    !p.is_empty()
+                        && p.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b".:/*?!_-".contains(&b))
+                })
+        })
 }
 
 /// Serialise changes to an account's `authorized_keys2`: deleting a key
@@ -284,6 +310,18 @@ mod tests {
                 .code,
             "KO_PRIVATE_KEY"
         );
+        for prefix in [
+            "cert-authority",
+            "from=\"1.1.1.1\",cert-authority",
+            "command=\"/bin/sh\"",
+            "restrict",
+            "from=\"1.1.1.1\"x",
+            "from=\"\"",
+            "environment=\"A=B\"",
+        ] {
+            let r = ingress_policy(&format!("{prefix} {RSA1024}"), &cfg).unwrap_err();
+            assert_eq!(r.code, "KO_FORBIDDEN_KEY_OPTION", "{prefix}");
+        }
         let nk = ingress_policy("bogus", &cfg).unwrap_err();
         assert_eq!(
             (nk.code.as_str(), &nk.value["key"]["line"]),

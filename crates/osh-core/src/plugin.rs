@@ -187,7 +187,10 @@ fn context(p: &Plugin) -> Result<Ctx> {
     let loaded = crate::config::load_default().map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?;
     let account = Account::current().ok_or_else(|| Reply::internal("Couldn't find who you are"))?;
     let groups = Memberships::of(&account.name);
-    let mut argv = std::env::args().skip(1);
+    // osh passes only UTF-8; anything else came from elsewhere and is replaced, not a panic.
+    let mut argv = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned());
     let mut slot = || argv.next().filter(|s| !s.is_empty());
     let (user, _ip, host, port) = (slot(), slot(), slot(), slot());
     Ok(Ctx {

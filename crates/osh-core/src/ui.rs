@@ -24,6 +24,16 @@ pub fn clean(s: &str) -> String {
     out
 }
 
+/// [`clean`], cut after `max` characters with a note of how much was left
+/// out: an error quotes what it refuses, but never echoes 100 KB back.
+#[must_use]
+pub fn clean_bounded(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => clean(s),
+        Some((at, _)) => format!("{}... ({} more bytes)", clean(&s[..at]), s.len() - at),
+    }
+}
+
 /// Where human text goes: stdout, or stderr for plugins whose stdout is data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Out {
