@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 use std::process::Command;
 
-use osh_acl::{Decision, Denial, Entry, Policy, Request, Source};
+use osh_acl::{Decision, Denial, Entry, Request, Source};
 use osh_core::exit::Exit;
 use osh_core::recording::{self, RecorderOptions, Subject};
 use osh_core::{json, keys, paths, ui};
@@ -99,14 +99,7 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         Ok(ip) => ip,
         Err((exit, comment, msg)) => return sh.abort(exit, comment, &msg, params),
     };
-    let cfg = &sh.config;
-    let policy = Policy::new(
-        &cfg.forbiddenNetworks,
-        &cfg.allowedNetworks,
-        &cfg.ingressToEgressRules,
-        cfg.IPv4Allowed,
-        cfg.IPv6Allowed,
-    );
+    let policy = osh_core::access::policy(&sh.config);
     let ingress: IpAddr = sh
         .peer
         .ip_from

@@ -48,7 +48,7 @@ impl Request {
     #[must_use]
     pub fn host(ip: IpAddr, user: Option<&str>, port: Option<u16>) -> Self {
         Self {
-            net: IpNet::from(ip),
+            net: IpNet::from(crate::addr::ip(ip)),
             user: user.map(str::to_owned),
             port,
         }
@@ -74,7 +74,8 @@ impl Entry {
     pub fn new(user: Option<&str>, net: IpNet, port: Option<u16>) -> Self {
         Self {
             user: user.map(str::to_owned),
-            net: net.trunc(),
+            // Canonical, so that no spelling of an address escapes a comparison.
+            net: crate::addr::net(net.trunc()),
             port,
             added_by: None,
             added_date: None,

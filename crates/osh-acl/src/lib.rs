@@ -10,8 +10,11 @@
 //! first, then every source of grants (personal now; group member and guest
 //! grants are more sources of the same shape), best match within each source.
 
+pub mod addr;
 mod entry;
 mod policy;
 
 pub use entry::{Entry, ParseError, Request, comment_out, parse_file};
-pub use policy::{Decision, Denial, Grant, Policy, RuleAction, Source, best_match, decide};
+pub use policy::{
+    Decision, Denial, Grant, Policy, RuleAction, Source, best_match, decide, parse_nets,
+};

@@ -21,6 +21,12 @@ pub struct Policy {
     pub ipv4: bool,
     /// `IPv6Allowed`.
     pub ipv6: bool,
+    /// The bastion's own addresses (loopback, its interfaces): never a
+    /// target, except within `egress_to_bastion`.
+    pub bastion: Vec<IpNet>,
+    /// `egressToBastionAllowedNetworks`: where an admin said the bastion's
+    /// own addresses may still be connected to.
+    pub egress_to_bastion: Vec<IpNet>,
 }
 
 /// The action of an `ingressToEgressRules` entry.
@@ -34,16 +40,23 @@ pub enum RuleAction {
     AllowExclusive,
 }
 
+/// A network or address of the configuration, canonical ([`crate::addr`]).
+fn one_net(s: &str) -> Option<IpNet> {
+    s.parse::<IpNet>()
+        .ok()
+        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
+        .map(|n| crate::addr::net(n.trunc()))
+}
+
 fn nets(v: &Value) -> Option<Vec<IpNet>> {
-    v.as_array()?
-        .iter()
-        .map(|n| {
-            let s = n.as_str()?;
-            s.parse::<IpNet>()
-                .ok()
-                .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
-        })
-        .collect()
+    v.as_array()?.iter().map(|n| one_net(n.as_str()?)).collect()
+}
+
+/// Networks from configuration strings; those that do not parse are dropped
+/// (the config loader has already warned about them).
+#[must_use]
+pub fn parse_nets(v: &[String]) -> Vec<IpNet> {
+    v.iter().filter_map(|s| one_net(s)).collect()
 }
 
 impl Policy {
@@ -57,15 +70,6 @@ impl Policy {
         ipv4: bool,
         ipv6: bool,
     ) -> Self {
-        let parse = |v: &[String]| {
-            v.iter()
-                .filter_map(|s| {
-                    s.parse::<IpNet>()
-                        .ok()
-                        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
-                })
-                .collect()
-        };
         let rules = rules
             .as_array()
             .into_iter()
@@ -81,11 +85,13 @@ impl Policy {
             })
             .collect();
         Self {
-            forbidden: parse(forbidden),
-            allowed: parse(allowed),
+            forbidden: parse_nets(forbidden),
+            allowed: parse_nets(allowed),
             rules,
             ipv4,
             ipv6,
+            bastion: Vec::new(),
+            egress_to_bastion: Vec::new(),
         }
     }
 }
@@ -139,16 +145,43 @@ fn within(net: &IpNet, list: &[IpNet]) -> bool {
     list.iter().any(|n| n.contains(net))
 }
 
-fn network_verdict(policy: &Policy, ingress: IpAddr, target: &IpNet) -> Option<Denial> {
-    match target {
-        IpNet::V4(_) if !policy.ipv4 => return Some(Denial::IpVersion),
-        IpNet::V6(_) if !policy.ipv6 => return Some(Denial::IpVersion),
-        _ => {}
+/// The checks that depend on where the packets land, for `target` and for
+/// the IPv4 host a translated IPv6 target leads to.
+fn landing_verdict(policy: &Policy, target: &IpNet) -> Option<Denial> {
+    if crate::addr::is_unspecified(target.addr()) {
+        return Some(Denial::Network(
+            "the unspecified address is the bastion itself".into(),
+        ));
+    }
+    if within(target, &policy.bastion) && !within(target, &policy.egress_to_bastion) {
+        return Some(Denial::Network("the target is the bastion itself".into()));
     }
     if within(target, &policy.forbidden) {
         return Some(Denial::Network(
             "the target is in a forbidden network".into(),
         ));
+    }
+    None
+}
+
+fn network_verdict(policy: &Policy, ingress: IpAddr, target: &IpNet) -> Option<Denial> {
+    let target = &crate::addr::net(*target);
+    let ingress = crate::addr::ip(ingress);
+    if let Some(d) = landing_verdict(policy, target) {
+        return Some(d);
+    }
+    if let Some(v4) = crate::addr::embedded_v4(target.addr()) {
+        if !policy.ipv4 {
+            return Some(Denial::IpVersion);
+        }
+        if let Some(d) = landing_verdict(policy, &IpNet::from(IpAddr::V4(v4))) {
+            return Some(d);
+        }
+    }
+    match target {
+        IpNet::V4(_) if !policy.ipv4 => return Some(Denial::IpVersion),
+        IpNet::V6(_) if !policy.ipv6 => return Some(Denial::IpVersion),
+        _ => {}
     }
     if !policy.allowed.is_empty() && !within(target, &policy.allowed) {
         return Some(Denial::Network(
@@ -351,5 +384,130 @@ mod tests {
             decide(&p, other, &req("203.0.113.1"), &acl, 0),
             Decision::Allowed(_)
         ));
+    }
+
+    /// Every spelling of an address gets the verdict of the address it
+    /// connects to, under each policy: (policy, ingress, target, allowed).
+    #[test]
+    fn address_spellings_get_the_verdict_of_what_they_connect_to() {
+        let nets = |v: &[&str]| parse_nets(&v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        let base = Policy {
+            ipv4: true,
+            ipv6: true,
+            ..Policy::default()
+        };
+        let forbid_lo = Policy {
+            forbidden: nets(&["127.0.0.0/8"]),
+            ..base.clone()
+        };
+        let forbid_mapped_conf = Policy {
+            forbidden: nets(&["::ffff:10.0.0.0/104"]),
+            ..base.clone()
+        };
+        let allow_ten = Policy {
+            allowed: nets(&["10.0.0.0/8"]),
+            ..base.clone()
+        };
+        let v6_only = Policy {
+            ipv4: false,
+            ..base.clone()
+        };
+        let rules = Policy {
+            rules: vec![(
+                nets(&["192.0.2.0/24"]),
+                nets(&["10.0.0.0/8"]),
+                RuleAction::Deny,
+            )],
+            ..base.clone()
+        };
+        let own = Policy {
+            bastion: nets(&["127.0.0.0/8", "::1", "192.0.2.10"]),
+            ..base.clone()
+        };
+        let own_opened = Policy {
+            egress_to_bastion: nets(&["127.0.0.2"]),
+            ..own.clone()
+        };
+        let forbid_ten = Policy {
+            forbidden: nets(&["10.0.0.0/8"]),
+            ..base.clone()
+        };
+        let cases: &[(&Policy, &str, &str, bool)] = &[
+            (&forbid_lo, "198.51.100.1", "127.0.0.2", false),
+            (&forbid_lo, "198.51.100.1", "::ffff:127.0.0.2", false),
+            (&forbid_lo, "198.51.100.1", "::ffff:7f00:2", false),
+            (&forbid_lo, "198.51.100.1", "::ffff:0:127.0.0.2", false),
+            (&forbid_lo, "198.51.100.1", "::127.0.0.2", false),
+            (&forbid_lo, "198.51.100.1", "10.0.0.1", true),
+            (&forbid_mapped_conf, "198.51.100.1", "10.1.2.3", false),
+            (
+                &forbid_mapped_conf,
+                "198.51.100.1",
+                "::ffff:10.1.2.3",
+                false,
+            ),
+            (&forbid_mapped_conf, "198.51.100.1", "11.1.2.3", true),
+            (&allow_ten, "198.51.100.1", "::ffff:10.1.1.1", true),
+            (&allow_ten, "198.51.100.1", "::ffff:11.1.1.1", false),
+            (&allow_ten, "198.51.100.1", "11.1.1.1", false),
+            (&v6_only, "198.51.100.1", "::ffff:10.0.0.1", false),
+            (&v6_only, "198.51.100.1", "::10.0.0.1", false),
+            (&v6_only, "198.51.100.1", "64:ff9b::10.0.0.1", false),
+            (&v6_only, "198.51.100.1", "2002:a00:1::1", false),
+            (&v6_only, "198.51.100.1", "2001:db8::1", true),
+            (&rules, "192.0.2.5", "10.0.0.1", false),
+            (&rules, "::ffff:192.0.2.5", "::ffff:10.0.0.1", false),
+            (&rules, "198.51.100.1", "10.0.0.1", true),
+            (&base, "198.51.100.1", "0.0.0.0", false),
+            (&base, "198.51.100.1", "0.1.2.3", false),
+            (&base, "198.51.100.1", "::", false),
+            (&base, "198.51.100.1", "::ffff:0.0.0.0", false),
+            (&base, "198.51.100.1", "::0.0.0.7", false),
+            (&base, "198.51.100.1", "64:ff9b::0.0.0.0", false),
+            (&own, "198.51.100.1", "127.0.0.2", false),
+            (&own, "198.51.100.1", "::ffff:127.0.0.2", false),
+            (&own, "198.51.100.1", "::1", false),
+            (&own, "198.51.100.1", "192.0.2.10", false),
+            (&own, "198.51.100.1", "2002:7f00:1::1", false),
+            (&own, "198.51.100.1", "64:ff9b::127.0.0.1", false),
+            (&own, "198.51.100.1", "192.0.2.11", true),
+            (&own_opened, "198.51.100.1", "127.0.0.2", true),
+            (&own_opened, "198.51.100.1", "::ffff:127.0.0.2", true),
+            (&own_opened, "198.51.100.1", "127.0.0.1", false),
+            (&own_opened, "198.51.100.1", "0.0.0.0", false),
+            (&forbid_ten, "198.51.100.1", "64:ff9b::10.0.0.1", false),
+            (&forbid_ten, "198.51.100.1", "2002:a00:1::1", false),
+            (&forbid_ten, "198.51.100.1", "64:ff9b::11.0.0.1", true),
+        ];
+        let acl = parse_file("0.0.0.0/0\n[::/0]\n");
+        for (policy, ingress, target, allowed) in cases {
+            let d = decide(
+                policy,
+                ingress.parse().unwrap(),
+                &req(target),
+                &[(Source::Personal, None, acl.clone())],
+                0,
+            );
+            assert_eq!(
+                matches!(d, Decision::Allowed(_)),
+                *allowed,
+                "{target} from {ingress}: {d:?} under {policy:?}"
+            );
+        }
+    }
+
+    /// An ACL written with a mapped address grants the IPv4 host, and only it.
+    #[test]
+    fn acl_lines_are_canonical() {
+        let acl = parse_file("root@[::ffff:192.0.2.7]:22\n");
+        assert_eq!(acl[0].target(), "root@192.0.2.7:22");
+        let d = decide(
+            &policy(),
+            "127.0.0.1".parse().unwrap(),
+            &req("192.0.2.7"),
+            &[(Source::Personal, None, acl)],
+            0,
+        );
+        assert!(matches!(d, Decision::Allowed(_)), "{d:?}");
     }
 }

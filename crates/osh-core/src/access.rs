@@ -41,7 +41,7 @@ pub fn resolve(host: &str) -> Option<IpAddr> {
         .and_then(|h| h.strip_suffix(']'))
         .unwrap_or(host);
     if let Ok(ip) = bare.parse::<IpAddr>() {
-        return Some(ip);
+        return Some(osh_acl::addr::ip(ip));
     }
     if host.is_empty()
         || host.starts_with('-')
@@ -54,7 +54,49 @@ pub fn resolve(host: &str) -> Option<IpAddr> {
     std::net::ToSocketAddrs::to_socket_addrs(&(host, 22))
         .ok()?
         .next()
-        .map(|a| a.ip())
+        .map(|a| osh_acl::addr::ip(a.ip()))
+}
+
+/// The bastion's own addresses: the loopback networks (all of 127.0.0.0/8
+/// reaches local services) and every address of its interfaces. An egress
+/// connection to one of them would be a connection to the bastion itself.
+#[must_use]
+pub fn bastion_addresses() -> Vec<ipnet::IpNet> {
+    let mut out: Vec<ipnet::IpNet> = vec![
+        ipnet::IpNet::from(
+            ipnet::Ipv4Net::new(std::net::Ipv4Addr::LOCALHOST, 8).unwrap_or_default(),
+        ),
+        ipnet::IpNet::from(IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
+    ];
+    if let Ok(addrs) = nix::ifaddrs::getifaddrs() {
+        for a in addrs {
+            let Some(sa) = a.address else { continue };
+            let ip = if let Some(v4) = sa.as_sockaddr_in() {
+                IpAddr::from(v4.ip())
+            } else if let Some(v6) = sa.as_sockaddr_in6() {
+                IpAddr::from(v6.ip())
+            } else {
+                continue;
+            };
+            out.push(ipnet::IpNet::from(osh_acl::addr::ip(ip)));
+        }
+    }
+    out
+}
+
+/// The network policy of `config`, with the bastion's own addresses.
+#[must_use]
+pub fn policy(config: &config::Config) -> osh_acl::Policy {
+    let mut p = osh_acl::Policy::new(
+        &config.forbiddenNetworks,
+        &config.allowedNetworks,
+        &config.ingressToEgressRules,
+        config.IPv4Allowed,
+        config.IPv6Allowed,
+    );
+    p.bastion = bastion_addresses();
+    p.egress_to_bastion = osh_acl::parse_nets(&config.egressToBastionAllowedNetworks);
+    p
 }
 
 /// Whether `host` is an address (or network) rather than a name.

@@ -58,6 +58,8 @@ pub struct Config {
     pub ingressToEgressRules: Value,
     pub IPv4Allowed: bool,
     pub IPv6Allowed: bool,
+    /// osh's own: where the bastion's own addresses may still be egress targets.
+    pub egressToBastionAllowedNetworks: Vec<String>,
     // Logging
     pub enableSyslog: bool,
     pub syslogFacility: String,
@@ -496,6 +498,7 @@ pub fn from_map(raw: Map<String, Value>) -> Loaded {
             .unwrap_or_else(|| Value::Array(vec![])),
         IPv4Allowed: r.boolean("IPv4Allowed", true),
         IPv6Allowed: r.boolean("IPv6Allowed", false),
+        egressToBastionAllowedNetworks: r.list("egressToBastionAllowedNetworks", &[], network),
         enableSyslog: r.boolean("enableSyslog", true),
         syslogFacility: r.string("syslogFacility", "local7", false, charset("_")),
         syslogDescription: r.string("syslogDescription", "bastion", false, &name_chars),
