@@ -71,7 +71,8 @@ fn egress_more() {
     assert!(played.contains("Your alias to connect"), "{played}");
 
     // ttyrecStealthStdoutPattern: shown, not recorded, and said in the open event.
-    sb.config_set("ttyrecStealthStdoutPattern", r#""^cat /etc/host""#);
+    // (It must match the whole command: see below.)
+    sb.config_set("ttyrecStealthStdoutPattern", r#""^cat /etc/host.*""#);
     let r = sb.ssh(
         &key,
         "admin",
@@ -102,6 +103,42 @@ fn egress_more() {
         !played.contains(&shown),
         "stealth stdout was recorded: {played}"
     );
+    // A second command after a matching one, or a pattern that matches only
+    // the start: everything is recorded, and no --stealth-stdout is asked for.
+    for (pattern, remote) in [
+        (
+            r#""^cat /etc/host.*""#,
+            "cat /etc/hostname; echo SECRET-$((6*7))",
+        ),
+        (
+            r#""^cat /etc/host.*""#,
+            "cat /etc/hostname && echo SECRET-$((6*7))",
+        ),
+        (r#""^cat /etc/host""#, "cat /etc/hostname"),
+    ] {
+        sb.config_set("ttyrecStealthStdoutPattern", pattern);
+        let r = sb.ssh(
+            &key,
+            "admin",
+            &["tuser@127.0.0.2", "-p", "2223", "--", remote],
+        );
+        r.code(0);
+        let ev = sb.events();
+        let open = ev
+            .iter()
+            .rev()
+            .find(|e| e.0 == "open" && field(e, "cmdtype") == Some("ssh"))
+            .unwrap();
+        assert!(!field(open, "params").unwrap().contains("--stealth-stdout"));
+        let id = field(open, "uniqid").unwrap();
+        let played = sb.root_ok(&format!(
+            "ttyplay -n /home/admin/ttyrec/127.0.0.2/*.{id}.*.ttyrec"
+        ));
+        assert!(played.contains(&shown), "not recorded: {played}");
+        if remote.contains("SECRET") {
+            assert!(played.contains("SECRET-42"), "not recorded: {played}");
+        }
+    }
     sb.config_set("ttyrecStealthStdoutPattern", r#""""#);
 
     // A full disk ends the session through osh, with a message and the reason in close.

@@ -76,6 +76,19 @@ fn acl(account: &str, file: &str) -> Vec<Entry> {
         .unwrap_or_default()
 }
 
+/// Whether `ttyrecStealthStdoutPattern` lets `remote`'s output go unrecorded:
+/// only if the pattern matches the whole command, and the command has nothing
+/// a remote shell would read as a second command (`rsync --server x; echo
+/// SECRET` must be recorded, whatever the pattern's author forgot to anchor).
+fn stealth_applies(pattern: &str, remote: &str) -> bool {
+    const SHELL_META: &[char] = &[
+        ';', '&', '|', '<', '>', '$', '`', '\\', '\n', '\r', '\'', '"', '(', ')', '{', '}',
+    ];
+    !pattern.is_empty()
+        && !remote.contains(SHELL_META)
+        && regex_lite::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(remote))
+}
+
 /// Whether the CPU has AES instructions (x86 `aes` flag, arm64 `aes` feature).
 fn cpu_has_aes() -> bool {
     std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|c| {
@@ -211,9 +224,7 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
     // whose stdout is not worth recording; the --stealth-stdout this adds is in
     // the open event's params, so it is never silent.
     let remote = req.rest.join(" ");
-    let stealth_stdout = !sh.config.ttyrecStealthStdoutPattern.is_empty()
-        && regex_lite::Regex::new(&sh.config.ttyrecStealthStdoutPattern)
-            .is_ok_and(|re| re.is_match(&remote));
+    let stealth_stdout = stealth_applies(&sh.config.ttyrecStealthStdoutPattern, &remote);
     let opts = RecorderOptions {
         tty,
         stealth_stdout,
@@ -308,3 +319,34 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
 }
 
 use std::os::unix::fs::DirBuilderExt as _;
+
+#[cfg(test)]
+mod tests {
+    use super::stealth_applies;
+
+    #[test]
+    fn stealth_needs_the_whole_command_and_no_second_one() {
+        let p = "rsync --server .+";
+        assert!(stealth_applies(
+            p,
+            "rsync --server -vlogDtpre.iLsfxC . /srv/x/"
+        ));
+        for cmd in [
+            "rsync --server x; echo SECRET",
+            "rsync --server x && cat /etc/shadow",
+            "rsync --server x | tee y",
+            "rsync --server $(id)",
+            "rsync --server `id`",
+            "rsync --server x\necho SECRET",
+            "echo SECRET; rsync --server x",
+            "",
+        ] {
+            assert!(!stealth_applies(p, cmd), "{cmd:?}");
+        }
+        // An anchored pattern behaves the same; an unanchored one is anchored.
+        assert!(stealth_applies("^rsync --server .+", "rsync --server . /x"));
+        assert!(!stealth_applies("--server", "rsync --server . /x"));
+        assert!(!stealth_applies("", "rsync --server . /x"));
+        assert!(!stealth_applies("(", "rsync --server . /x"));
+    }
+}
