@@ -592,3 +592,79 @@ fn while_locked_nothing_is_shown_or_recorded() {
         "{rec:?}"
     );
 }
+
+fn running(marker: &str) -> bool {
+    !Command::new("pgrep")
+        .args(["-f", marker])
+        .output()
+        .unwrap()
+        .stdout
+        .is_empty()
+}
+
+/// Started as `nohup` starts things (SIGHUP ignored, more signals blocked):
+/// a SIGKILLed recorder still takes its command with it.
+#[test]
+fn the_command_never_outlives_its_recorder_whatever_it_inherited() {
+    let d = tmp("nohup");
+    // The recorded command is `sleep` itself, so the marker names it (and the
+    // recorder, whose argv holds it too) and nothing in between.
+    let marker = format!("sleep 32.{}", std::process::id());
+    let script = format!(
+        "trap '' HUP TERM INT QUIT; exec {} -T never -f {} -- {marker}",
+        ttyrec().display(),
+        d.join("n.ttyrec").display()
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    osh_tests::wait_until("the recorded command to start", || running(&marker));
+    child.kill().unwrap();
+    let _ = child.wait();
+    osh_tests::wait_until("the command to die with its recorder", || !running(&marker));
+}
+
+/// A client that vanishes while its command prints nothing: the reader of the
+/// recorder's output goes away, and the command is ended, not left to run.
+#[test]
+fn the_command_ends_when_the_reader_of_its_output_is_gone() {
+    let d = tmp("gone");
+    let marker = format!("sleep 33.{}", std::process::id());
+    let mut child = rec(&d, "g.ttyrec", &[])
+        .args(["--", "sh", "-c", &marker])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    osh_tests::wait_until("the recorded command to start", || running(&marker));
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(255));
+    let st = status(&d);
+    assert_eq!(st["reason"], "client_gone", "{st}");
+    assert_eq!(st["signal"], "SIGHUP", "{st}");
+    assert!(!running(&marker), "the command survived");
+}
+
+/// The signal that killed the command is reported, for close's `signal`.
+#[test]
+fn a_signal_death_of_the_command_is_reported_as_such() {
+    let d = tmp("quit");
+    let out = rec(&d, "q.ttyrec", &[])
+        .args(["--", "sh", "-c", "kill -QUIT $$"])
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(131));
+    let st = status(&d);
+    assert_eq!(st["reason"], "exit", "{st}");
+    assert_eq!(st["signal"], "SIGQUIT", "{st}");
+    // And an exit code of 131 is an exit code, not a signal.
+    rec(&d, "e.ttyrec", &[])
+        .args(["--", "sh", "-c", "exit 131"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status(&d)["signal"], serde_json::Value::Null);
+}

@@ -22,7 +22,6 @@ mod supervise;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::Signal;
 use osh_core::exit::Exit;
 use osh_core::sys;
 use osh_log::{Event, Logger};
@@ -74,19 +73,22 @@ pub fn main() -> ExitCode {
     ExitCode::from(run(&plan, recorder, started))
 }
 
-/// The `close` event: the `open` event's fields (renamed), then how it ended.
-/// osh writes it too, when a session fails before it is handed over.
+/// The `close` event: the `open` event's fields (renamed), then how it ended:
+/// `sysret` is the exit code, empty when a signal ended the session, which
+/// `signal` then names. osh writes it too, when a session fails before it is
+/// handed over.
 #[must_use]
 pub fn close_event(
     open: &Event,
-    sysret: i32,
-    signal: Option<Signal>,
+    sysret: Option<i32>,
+    signal: Option<&str>,
     comment_close: &str,
     took: Duration,
 ) -> Event {
     let mut e = open.with_kind("close");
-    e.push("sysret", sysret.to_string());
-    e.push("signal", signal.map(Signal::as_str).unwrap_or_default());
+    let sysret = if signal.is_some() { None } else { sysret };
+    e.push("sysret", sysret.map(|c| c.to_string()).unwrap_or_default());
+    e.push("signal", signal.unwrap_or_default());
     e.push("comment_close", comment_close);
     e.push("duration", format!("{:.3}", took.as_secs_f64()));
     e.push("accountsql_close", "no");
@@ -101,7 +103,7 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
             .as_ref()
             .map(|s| (s.facility.as_str(), s.tag.as_str())),
     );
-    let close = |log: &mut Logger, sysret: i32, signal: Option<Signal>, comment: &str| {
+    let close = |log: &mut Logger, sysret: Option<i32>, signal: Option<&str>, comment: &str| {
         let took = Duration::from_millis(plan.elapsed_ms) + started.elapsed();
         log.log(&close_event(&plan.open, sysret, signal, comment, took));
     };
@@ -114,7 +116,7 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
     let outcome = match supervise::run(cmd, status) {
         Ok(o) => o,
         Err(e) => {
-            close(&mut log, -1, None, "ttyrec_failed");
+            close(&mut log, Some(-1), None, "ttyrec_failed");
             osh_core::ui::crit(&format!("{}{e}", plan.spawn_failed));
             print!("{}", plan.spawn_failed_stdout);
             return Exit::TtyrecCmdlineFailed.code();
@@ -127,7 +129,12 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
             head => classify(head).to_owned(),
         };
     }
-    close(&mut log, outcome.code, outcome.signal, &comment);
+    close(
+        &mut log,
+        Some(outcome.code),
+        outcome.ending_signal().as_deref(),
+        &comment,
+    );
     if plan.egress
         && !plan.quiet
         && let Some(text) = guidance(&comment)

@@ -18,6 +18,8 @@ use serde_json::Value;
 pub struct Outcome {
     /// Its exit code (128+N if killed by signal N, -1 if it could not be waited for).
     pub code: i32,
+    /// The signal that killed the recorder itself, if one did.
+    pub recorder_killed: Option<Signal>,
     /// The signal osh itself received meanwhile, if any.
     pub signal: Option<Signal>,
     /// What the recorder reported on its status pipe.
@@ -43,6 +45,22 @@ impl Outcome {
             (Some(other), None) => other.into(),
             (None, None) => "ttyrec_error the recorder gave no status".into(),
         }
+    }
+
+    /// The signal that ended the session, for `close`: the one osh-connect
+    /// received (the client went away), else the one that killed the command
+    /// (as the recorder saw it) or the recorder.
+    #[must_use]
+    pub fn ending_signal(&self) -> Option<String> {
+        self.signal
+            .map(|s| s.as_str().to_owned())
+            .or_else(|| {
+                self.status
+                    .as_ref()
+                    .and_then(|s| s["signal"].as_str())
+                    .map(str::to_owned)
+            })
+            .or_else(|| self.recorder_killed.map(|s| s.as_str().to_owned()))
     }
 
     /// The first bytes the session showed, as the recorder reported them.
@@ -87,10 +105,14 @@ pub fn run(mut cmd: Command, mut status: Option<StatusPipe>) -> std::io::Result<
     }
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
     let mut forwarded = false;
+    let mut recorder_killed = None;
     let code = loop {
         match waitpid(pid, None) {
             Ok(WaitStatus::Exited(_, code)) => break code,
-            Ok(WaitStatus::Signaled(_, sig, _)) => break 128 + sig as i32,
+            Ok(WaitStatus::Signaled(_, sig, _)) => {
+                recorder_killed = Some(sig);
+                break 128 + sig as i32;
+            }
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => {
                 // The client went away or asked us to stop: pass it on, once,
@@ -119,6 +141,7 @@ pub fn run(mut cmd: Command, mut status: Option<StatusPipe>) -> std::io::Result<
     });
     Ok(Outcome {
         code,
+        recorder_killed,
         signal: sys::caught(),
         status,
     })

@@ -15,7 +15,6 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use nix::sys::signal::Signal;
 use osh_core::account::{self, Account};
 use osh_core::config::{self, Config};
 use osh_core::envelope::{self, JsonMode};
@@ -119,9 +118,9 @@ impl Shell {
             .field("proxyport", "")
     }
 
-    fn close(&mut self, open: &Event, sysret: i32, signal: Option<Signal>, comment_close: &str) {
+    fn close(&mut self, open: &Event, sysret: i32, comment_close: &str) {
         let took = self.started.elapsed();
-        let e = osh_connect::close_event(open, sysret, signal, comment_close, took);
+        let e = osh_connect::close_event(open, Some(sysret), None, comment_close, took);
         self.logger.log(&e);
     }
 
@@ -139,7 +138,7 @@ impl Shell {
     ) -> u8 {
         use std::os::unix::process::CommandExt as _;
         let failed = |sh: &mut Self, why: String| {
-            sh.close(open, -1, None, "ttyrec_failed");
+            sh.close(open, -1, "ttyrec_failed");
             say_error(sh.json, Exit::TtyrecCmdlineFailed, "ttyrec_failed", &why)
         };
         let plan = osh_connect::Plan {
@@ -316,7 +315,6 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
             sh.close(
                 &open,
                 i32::from(Exit::TtyrecCmdlineFailed.code()),
-                None,
                 "ttyrec_failed",
             );
             return say_error(sh.json, Exit::TtyrecCmdlineFailed, "ttyrec_failed", &r.msg);
@@ -379,7 +377,7 @@ fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships) -> u8 {
         let logged = if valid { name.as_str() } else { "" };
         let open = sh.access_event("osh", Some(false), logged, comment, &params);
         sh.logger.log(&open);
-        sh.close(&open, i32::from(exit.code()), None, comment);
+        sh.close(&open, i32::from(exit.code()), comment);
         say_error(sh.json, exit, comment, msg)
     };
     let Some((class, path)) = found else {

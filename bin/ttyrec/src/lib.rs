@@ -62,6 +62,8 @@ fn drain(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
 enum End {
     /// The command exited with this code (128+N for a signal).
     Exited(i32),
+    /// The client went away (our stdout's reader is gone): the command was ended.
+    ClientGone,
     /// Recording failed: the session was ended.
     RecordFailed(String),
     /// Idle for too long.
@@ -146,18 +148,27 @@ impl Session<'_> {
         let _ = io::stderr().write_all(text.as_bytes());
     }
 
-    fn kill_command(&mut self) {
+    /// End the command's whole process group (SIGHUP, then SIGKILL after two
+    /// seconds); returns the signal it died of, if it did of one.
+    fn kill_command(&mut self) -> Option<Signal> {
         let _ = kill(Pid::from_raw(-self.pgid.as_raw()), Signal::SIGHUP);
         let deadline = Instant::now() + Duration::from_secs(2);
+        let mut status = None;
         while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                status = Some(st);
                 break;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = kill(Pid::from_raw(-self.pgid.as_raw()), Signal::SIGKILL);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if status.is_none() {
+            let _ = self.child.kill();
+            status = self.child.wait().ok();
+        }
+        status
+            .and_then(|st| std::os::unix::process::ExitStatusExt::signal(&st))
+            .and_then(|n| Signal::try_from(n).ok())
     }
 
     /// Record then forward one chunk of output; an error ends the session.
@@ -257,6 +268,8 @@ struct Report<'a> {
     files: &'a [PathBuf],
     bytes: u64,
     head: &'a [u8],
+    /// The signal that killed the command, if one did.
+    signal: Option<Signal>,
 }
 
 fn write_status(opts: &Options, end: &End, r: &Report<'_>, status_fd: Option<&OwnedFd>) {
@@ -264,6 +277,7 @@ fn write_status(opts: &Options, end: &End, r: &Report<'_>, status_fd: Option<&Ow
         End::Exited(c) => ("exit", String::new(), *c),
         End::RecordFailed(d) => ("ttyrec_error", d.clone(), -1),
         End::IdleKill => ("idle_kill", String::new(), -1),
+        End::ClientGone => ("client_gone", String::new(), -1),
         End::Stopped(d) => ("stopped", d.clone(), -1),
     };
     // Our own CPU, without the command's: what recording costs.
@@ -277,6 +291,7 @@ fn write_status(opts: &Options, end: &End, r: &Report<'_>, status_fd: Option<&Ow
     let v = serde_json::json!({
         "reason": reason, "detail": detail, "exit": exit, "files": r.files, "bytes": r.bytes,
         "cpu_user_ms": user_ms, "cpu_sys_ms": sys_ms, "head": String::from_utf8_lossy(r.head),
+        "signal": r.signal.map(Signal::as_str),
     });
     if let Some(path) = &opts.status_file {
         let _ = std::fs::write(path, format!("{v}\n"));
@@ -463,6 +478,7 @@ fn run(opts: &Options) -> i32 {
     .collect();
     let mut open = vec![true; sources.len()];
     let mut exited: Option<i32> = None;
+    let mut killed_by: Option<Signal> = None;
     let end = 'session: loop {
         if exited.is_some() && !open.contains(&true) {
             break End::Exited(exited.unwrap_or(0));
@@ -488,6 +504,13 @@ fn run(opts: &Options) -> i32 {
             fds.push(PollFd::new(stdin_fd, PollFlags::POLLIN));
             fds.len() - 1
         });
+        // No events asked: poll still reports POLLERR/POLLHUP once the
+        // reader of our output (sshd, for the client) is gone, which is the
+        // only sign a client that vanished during a silent command leaves.
+        let out_idx = {
+            fds.push(PollFd::new(stdout.as_fd(), PollFlags::empty()));
+            fds.len() - 1
+        };
         let source_idx: Vec<Option<usize>> = sources
             .iter()
             .zip(&open)
@@ -513,8 +536,14 @@ fn run(opts: &Options) -> i32 {
             })
         };
         let (sig_ready, in_ready) = (ready(Some(0)), ready(stdin_idx));
+        let client_gone = fds[out_idx]
+            .revents()
+            .is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR));
         let sources_ready: Vec<bool> = source_idx.iter().map(|&i| ready(i)).collect();
         drop(fds);
+        if client_gone && exited.is_none() {
+            break End::ClientGone;
+        }
         for (i, &(fd, record, to_stderr)) in sources.iter().enumerate() {
             if !sources_ready[i] {
                 continue;
@@ -559,10 +588,9 @@ fn run(opts: &Options) -> i32 {
                 match sig {
                     Signal::SIGCHLD => {
                         if let Ok(Some(st)) = s.child.try_wait() {
-                            exited = Some(status_of(
-                                st.code(),
-                                std::os::unix::process::ExitStatusExt::signal(&st),
-                            ));
+                            let sig = std::os::unix::process::ExitStatusExt::signal(&st);
+                            killed_by = sig.and_then(|n| Signal::try_from(n).ok());
+                            exited = Some(status_of(st.code(), sig));
                         }
                     }
                     Signal::SIGWINCH => {
@@ -599,11 +627,11 @@ fn run(opts: &Options) -> i32 {
             s.say(&format!(
                 "*** osh: the session could not be recorded ({why}); it is ended. ***"
             ));
-            s.kill_command();
+            killed_by = s.kill_command().or(killed_by);
             255
         }
-        End::IdleKill | End::Stopped(_) => {
-            s.kill_command();
+        End::IdleKill | End::Stopped(_) | End::ClientGone => {
+            killed_by = s.kill_command().or(killed_by);
             255
         }
     };
@@ -619,6 +647,7 @@ fn run(opts: &Options) -> i32 {
         files: &files,
         bytes: total,
         head: &s.head,
+        signal: killed_by,
     };
     write_status(opts, &end, &r, status.as_ref());
     code

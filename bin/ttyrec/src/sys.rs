@@ -7,7 +7,9 @@ use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 
 use nix::libc;
-use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
+use nix::sys::signal::{
+    SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal, sigaction, sigprocmask,
+};
 
 /// Start `argv` in a new session, with default signal handling. With a pty
 /// `slave`, it becomes the child's stdin/stdout/stderr and controlling terminal
@@ -36,17 +38,30 @@ pub fn spawn(
         }
     }
     let with_tty = slave.is_some();
+    let recorder = nix::unistd::getpid();
     // SAFETY: runs in the forked child before exec and only makes
-    // async-signal-safe calls (sigprocmask, prctl, setsid, ioctl).
+    // async-signal-safe calls (sigaction, sigprocmask, prctl, getppid, setsid, ioctl).
     unsafe {
         cmd.pre_exec(move || {
-            // The recorder blocks the signals it reads through a signalfd; the
-            // command must get them as usual.
+            // Whatever we inherited (`nohup` ignores SIGHUP, a service manager
+            // may ignore more) and whatever we block for our signalfd, the
+            // command starts with every signal at its default.
+            let dfl = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+            for sig in
+                Signal::iterator().filter(|s| !matches!(s, Signal::SIGKILL | Signal::SIGSTOP))
+            {
+                sigaction(sig, &dfl)?;
+            }
             sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)?;
             // If the recorder dies (even by SIGKILL), the command must not go on
-            // unrecorded: the kernel sends it SIGHUP.
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGHUP) < 0 {
+            // unrecorded: the kernel kills it, with a signal it cannot ignore.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) < 0 {
                 return Err(std::io::Error::last_os_error());
+            }
+            // The recorder may have died before the line above: then nobody
+            // would ever send that signal.
+            if nix::unistd::getppid() != recorder {
+                return Err(std::io::Error::other("the recorder is gone"));
             }
             nix::unistd::setsid()?;
             if with_tty && libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {

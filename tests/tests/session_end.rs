@@ -1,0 +1,91 @@
+//! How sessions end, through real ssh: whatever dies or vanishes (the
+//! command, the client, the account), `close` says what happened, nothing
+//! keeps running unrecorded, and JSON callers still get their envelope.
+
+use std::time::Duration;
+
+use osh_tests::{Sandbox, can_run, field, wait_until};
+
+type Ev = (String, Vec<(String, String)>);
+
+/// The last `close` event matching `pred`, waited for.
+fn wait_close(sb: &Sandbox, what: &str, pred: impl Fn(&Ev) -> bool) -> Ev {
+    let mut found = None;
+    wait_until(what, || {
+        found = sb
+            .events()
+            .into_iter()
+            .rev()
+            .find(|e| e.0 == "close" && pred(e));
+        found.is_some()
+    });
+    found.expect("waited for")
+}
+
+#[test]
+fn signals_and_vanishing_clients_are_told_in_close() {
+    if !can_run("signals_and_vanishing_clients_are_told_in_close") {
+        return;
+    }
+    let sb = Sandbox::start("session-end");
+    sb.admin_reaches_target();
+    let key = sb.admin_key();
+
+    // A plugin killed by SIGQUIT: `signal` names it, `sysret` stays empty.
+    let mut client = sb.ssh_background(
+        &key,
+        "admin",
+        &["-T"],
+        &["--osh", "accountDelete", "--account", "admin"],
+    );
+    wait_until("the plugin to wait for its confirmation", || {
+        sb.root("pgrep -x accountDelete").code == 0
+    });
+    sb.root_ok("pkill -QUIT -x accountDelete");
+    let _ = client.wait();
+    let closed = wait_close(&sb, "close of the killed plugin", |e| {
+        field(e, "plugin") == Some("accountDelete")
+    });
+    assert_eq!(field(&closed, "signal"), Some("SIGQUIT"), "{closed:?}");
+    assert_eq!(field(&closed, "sysret"), Some(""), "{closed:?}");
+    sb.root_ok("getent passwd admin");
+
+    // A plain exit code is still an exit code.
+    sb.admin(&["tuser@127.0.0.2", "-p", "2223", "--", "exit", "131"])
+        .code(131);
+    let closed = wait_close(&sb, "close of exit 131", |e| {
+        field(e, "cmdtype") == Some("ssh")
+    });
+    assert_eq!(field(&closed, "sysret"), Some("131"), "{closed:?}");
+    assert_eq!(field(&closed, "signal"), Some(""), "{closed:?}");
+
+    // A client that vanishes while its command, without a terminal, prints
+    // nothing: noticed, the egress ends, and close says so.
+    let mut client = sb.ssh_background(
+        &key,
+        "admin",
+        &["-T"],
+        &["tuser@127.0.0.2", "-p", "2223", "--", "sleep", "307"],
+    );
+    wait_until("the remote command to start", || {
+        sb.root("pgrep -u tuser -f 'sleep 307'").code == 0
+    });
+    // The client is nsenter's child: kill the ssh client itself.
+    sb.root_ok("pkill -KILL -f '^ssh -i .*admin@127.0.0.1 -- tuser@127.0.0.2'");
+    let _ = client.wait();
+    let closed = wait_close(&sb, "close after the client vanished", |e| {
+        field(e, "cmdtype") == Some("ssh") && field(e, "params").is_some_and(|p| p.contains("307"))
+    });
+    assert_eq!(
+        field(&closed, "comment_close"),
+        Some("client_gone"),
+        "{closed:?}"
+    );
+    // (ssh, ended by the recorder's SIGHUP, exits 255 itself.)
+    assert_ne!(field(&closed, "sysret"), Some("0"), "{closed:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        sb.root("pgrep -u admin -f 'ssh 127.0.0.2'").code != 0,
+        "the egress ssh outlived its client"
+    );
+}
