@@ -279,3 +279,59 @@ fn ingress_keys_take_no_options_and_bad_input_is_refused_and_logged() {
     assert_eq!(field(&aborts[0], "account"), Some("bob"));
     assert!(field(&aborts[0], "params").unwrap().starts_with("inf"));
 }
+
+#[test]
+fn the_bastions_sshd_runs_one_session_per_connection_and_says_nothing_of_the_host() {
+    if !can_run("the_bastions_sshd_runs_one_session_per_connection_and_says_nothing_of_the_host") {
+        return;
+    }
+    let sb = Sandbox::start("sec-sshd");
+    let t = sb.root_ok("sshd -T -C user=admin,host=localhost,addr=127.0.0.1");
+    for line in [
+        "maxsessions 1",
+        "printmotd no",
+        "permituserrc no",
+        "clientaliveinterval 300",
+    ] {
+        assert!(t.lines().any(|l| l == line), "no {line} in:\n{t}");
+    }
+    let kex = t.lines().find(|l| l.starts_with("kexalgorithms ")).unwrap();
+    assert!(
+        kex.contains("sntrup761x25519-sha512@openssh.com") || kex.contains("mlkem768x25519-sha256"),
+        "post-quantum key exchange is gone: {kex}"
+    );
+
+    // One multiplexed connection: the first session holds, the second is refused.
+    let key = sb.admin_key();
+    let opts = format!(
+        "-i {} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+         -o BatchMode=yes -o ControlPath=/tmp/osh-mux -p 2222",
+        key.display()
+    );
+    sb.root_ok(&format!(
+        "ssh {opts} -o ControlMaster=yes -o ControlPersist=60 -N -f admin@127.0.0.1"
+    ));
+    sb.admin_reaches_target();
+    let hold = sb.root(&format!(
+        "(ssh {opts} -o ControlMaster=no admin@127.0.0.1 -- tuser@127.0.0.2 -p 2223 -- sleep 5 >/dev/null 2>&1 &) ; \
+         sleep 1.5; ssh {opts} -o ControlMaster=no admin@127.0.0.1 -- --osh info"
+    ));
+    // (ssh then falls back to a connection of its own, which is fine: one
+    // login, one session.)
+    hold.contains("Session open refused by peer");
+    // Without the held session, the same multiplexed connection serves again.
+    osh_tests::wait_until("the held session to end", || {
+        sb.root("pgrep -u tuser -x sleep").code != 0
+    });
+    sb.root(&format!(
+        "ssh {opts} -o ControlMaster=no admin@127.0.0.1 -- --osh info"
+    ))
+    .code(0)
+    .lacks("refused");
+    let _ = sb.root(&format!("ssh {opts} -O exit admin@127.0.0.1"));
+
+    // A terminal login shows no MOTD: not the kernel's name or version.
+    let uname = sb.root_ok("uname -r");
+    let r = sb.ssh_full(&key, "admin", &["-tt"], &["--osh", "info"], None);
+    r.code(0).lacks(uname.trim()).lacks("GNU/Linux");
+}
