@@ -335,3 +335,60 @@ fn the_bastions_sshd_runs_one_session_per_connection_and_says_nothing_of_the_hos
     let r = sb.ssh_full(&key, "admin", &["-tt"], &["--osh", "info"], None);
     r.code(0).lacks(uname.trim()).lacks("GNU/Linux");
 }
+
+#[test]
+fn egress_key_generation_is_one_at_a_time_and_bounded() {
+    if !can_run("egress_key_generation_is_one_at_a_time_and_bounded") {
+        return;
+    }
+    let sb = Sandbox::start("sec-keygen");
+    let kb = sb.create_account("bob", 9060);
+    // Above the configured maximum (maximumEgressRsaKeySize, 8192): refused.
+    osh(
+        &sb,
+        &kb,
+        "bob",
+        &["selfGenerateEgressKey", "--algo", "rsa", "--size", "16384"],
+    )
+    .code(100)
+    .json_is(&[("/error_code", json!("ERR_INVALID_PARAMETER"))]);
+    // One long generation running: a second one is refused at once.
+    let mut first = sb.ssh_background(
+        &kb,
+        "bob",
+        &["-T"],
+        &[
+            "--osh",
+            "selfGenerateEgressKey",
+            "--algo",
+            "rsa",
+            "--size",
+            "8192",
+        ],
+    );
+    osh_tests::wait_until("the first generation to run", || {
+        sb.root("pgrep -u bob -x ssh-keygen").code == 0
+    });
+    osh(
+        &sb,
+        &kb,
+        "bob",
+        &["selfGenerateEgressKey", "--algo", "ed25519"],
+    )
+    .code(100)
+    .json_is(&[("/error_code", json!("KO_KEY_GENERATION_RUNNING"))]);
+    // The client leaves: its generation is ended with it, and the next one runs.
+    let _ = first.kill();
+    let _ = first.wait();
+    osh_tests::wait_until("the first generation to end", || {
+        sb.root("pgrep -u bob -x ssh-keygen").code != 0
+    });
+    osh(
+        &sb,
+        &kb,
+        "bob",
+        &["selfGenerateEgressKey", "--algo", "ed25519"],
+    )
+    .code(0)
+    .json_is(&[("/error_code", json!("OK"))]);
+}

@@ -89,3 +89,32 @@ fn signals_and_vanishing_clients_are_told_in_close() {
         "the egress ssh outlived its client"
     );
 }
+
+#[test]
+fn deleting_an_account_ends_its_live_sessions_first_and_leaves_no_half_state() {
+    if !can_run("deleting_an_account_ends_its_live_sessions_first_and_leaves_no_half_state") {
+        return;
+    }
+    let sb = Sandbox::start("session-end-delete");
+    let kb = sb.create_account("bob", 9050);
+    // bob's live session: a plugin waiting for a key on its standard input.
+    let mut client = sb.ssh_background(&kb, "bob", &["-T"], &["--osh", "selfAddIngressKey"]);
+    wait_until("bob's plugin to wait for its input", || {
+        sb.root("pgrep -u bob -f selfAddIngressKey").code == 0
+    });
+    sb.admin(&["--osh", "accountDelete", "--account", "bob", "--no-confirm"])
+        .code(0)
+        .contains("archived");
+    let _ = client.wait();
+    assert!(sb.root("getent passwd bob").code != 0, "bob still exists");
+    assert!(
+        sb.root("pgrep -u 9050").code != 0,
+        "bob's processes survived"
+    );
+    sb.root_ok("test -d /home/oldkeeper/accounts/bob.*/home/ttyrec && test ! -e /home/bob");
+    // The session that was ended says so.
+    let closed = wait_close(&sb, "close of bob's ended session", |e| {
+        field(e, "account") == Some("bob") && field(e, "plugin") == Some("selfAddIngressKey")
+    });
+    assert_eq!(field(&closed, "signal"), Some("SIGHUP"), "{closed:?}");
+}

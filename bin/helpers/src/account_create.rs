@@ -12,6 +12,7 @@ use osh_core::helper::Caller;
 use osh_core::{Reply, Result, json, keys, paths, unix};
 
 use crate::sys::{self, make_dir, own, write_file};
+use osh_core::paths::tool;
 
 const SPEC: &[Opt] = &[
     opt("account", Kind::Str),
@@ -97,9 +98,9 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     let created = create(caller, &name, uid, offset, &home, key.as_ref(), &p);
     if let Err(e) = created {
         // Leave nothing half-made behind.
-        let _ = sys::run("userdel", &[&name]);
-        let _ = sys::run("groupdel", &[&name]);
-        let _ = sys::run("groupdel", &[&format!("{name}-tty")]);
+        let _ = sys::run(tool::USERDEL, &[&name]);
+        let _ = sys::run(tool::GROUPDEL, &[&name]);
+        let _ = sys::run(tool::GROUPDEL, &[&format!("{name}-tty")]);
         let _ = std::fs::remove_dir_all(&home);
         let _ = std::fs::remove_dir_all(paths::allowkeeper_dir(&name));
         return Err(e);
@@ -142,11 +143,11 @@ fn create(
     let shell = shell
         .to_str()
         .ok_or_else(|| Reply::internal("bad shell path"))?;
-    sys::run("groupadd", &["-g", &id, name])?;
+    sys::run(tool::GROUPADD, &["-g", &id, name])?;
     // '*' rather than a locked '!' password: sshd refuses key logins to locked
     // accounts when PAM is off, and nobody can log in with '*' by password.
     sys::run(
-        "useradd",
+        tool::USERADD,
         &[
             "-u",
             &id,
@@ -165,16 +166,16 @@ fn create(
         ],
     )?;
     sys::run(
-        "groupadd",
+        tool::GROUPADD,
         &["-g", &(uid + offset).to_string(), &format!("{name}-tty")],
     )?;
     for g in &cfg.accountCreateSupplementaryGroups {
         if unix::group(g).is_some() {
-            sys::run("gpasswd", &["-a", name, g])?;
+            sys::run(tool::GPASSWD, &["-a", name, g])?;
         }
     }
     // keyreader lists keys for auditors and admins: it reads what is group-readable, never private keys.
-    sys::run("gpasswd", &["-a", "keyreader", name])?;
+    sys::run(tool::GPASSWD, &["-a", "keyreader", name])?;
 
     make_dir(home, uid, uid, 0o750)?;
     let ssh = home.join(".ssh");

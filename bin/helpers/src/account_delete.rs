@@ -12,6 +12,7 @@ use osh_core::helper::Caller;
 use osh_core::{Reply, Result, json, paths, unix};
 
 use crate::sys::{self, make_dir};
+use osh_core::paths::tool;
 
 const SPEC: &[Opt] = &[opt("account", Kind::Str)];
 
@@ -27,7 +28,10 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         ));
     }
     let _lock = sys::passwd_lock()?;
-    make_dir(&PathBuf::from("/home/oldkeeper"), 0, 0, 0o700)?;
+    // A live session would keep files open and make userdel fail half-way:
+    // its processes end first (their sessions log their close).
+    sys::end_processes_of(acct.uid)?;
+    make_dir(&PathBuf::from(paths::OLDKEEPER_HOME), 0, 0, 0o700)?;
     make_dir(&PathBuf::from(paths::OLDKEEPER_ACCOUNTS), 0, 0, 0o700)?;
     let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
     let archive = PathBuf::from(paths::OLDKEEPER_ACCOUNTS).join(format!(
@@ -36,25 +40,46 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         osh_core::logging::uniqid()
     ));
     make_dir(&archive, 0, 0, 0o700)?;
-    if acct.home.exists() {
-        std::fs::rename(&acct.home, archive.join("home"))?;
-    }
+    // Every step is undone if a later one fails: the account is either
+    // deleted and archived, or left as it was.
     let adir = paths::allowkeeper_dir(&acct.name);
-    if adir.exists() {
-        std::fs::rename(&adir, archive.join("allowkeeper"))?;
+    let moves = [
+        (acct.home.clone(), archive.join("home")),
+        (adir, archive.join("allowkeeper")),
+    ];
+    let mut moved: Vec<&(PathBuf, PathBuf)> = Vec::new();
+    let undo = |moved: &[&(PathBuf, PathBuf)]| {
+        for (from, to) in moved.iter().rev() {
+            let _ = std::fs::rename(to, from);
+        }
+        let _ = std::fs::remove_dir_all(&archive);
+    };
+    for m in &moves {
+        if m.0.exists() {
+            if let Err(e) = std::fs::rename(&m.0, &m.1) {
+                undo(&moved);
+                return Err(osh_core::Reply::from(e));
+            }
+            moved.push(m);
+        }
     }
-    std::fs::write(
+    let done = std::fs::write(
         archive.join("account.json"),
         json!({"account": acct.name, "uid": acct.uid, "gid": acct.gid, "deleted_by": caller.name, "deleted_at": sys::now_human()})
             .to_string(),
-    )?;
-    sys::run("userdel", &[&acct.name])?;
+    )
+    .map_err(osh_core::Reply::from)
+    .and_then(|()| sys::run(tool::USERDEL, &[&acct.name]));
+    if let Err(e) = done {
+        undo(&moved);
+        return Err(e);
+    }
     if unix::group(&acct.name).is_some() {
-        sys::run("groupdel", &[&acct.name])?;
+        sys::run(tool::GROUPDEL, &[&acct.name])?;
     }
     let tty = format!("{}-tty", acct.name);
     if unix::group(&tty).is_some() {
-        sys::run("groupdel", &[&tty])?;
+        sys::run(tool::GROUPDEL, &[&tty])?;
     }
     crate::log(
         &caller.config,

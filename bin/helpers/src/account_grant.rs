@@ -7,6 +7,7 @@ use osh_core::unix::Memberships;
 use osh_core::{Reply, Result, json, paths, unix};
 
 use crate::sys;
+use osh_core::paths::tool;
 
 const SPEC: &[Opt] = &[
     opt("account", Kind::Str),
@@ -73,7 +74,7 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         ));
     }
     sys::run(
-        "gpasswd",
+        tool::GPASSWD,
         &[if grant { "-a" } else { "-d" }, &acct.name, &group],
     )?;
     crate::log(

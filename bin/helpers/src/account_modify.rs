@@ -10,6 +10,7 @@ use osh_core::unix::Memberships;
 use osh_core::{Reply, Result, unix};
 
 use crate::sys::{self, write_file};
+use osh_core::paths::tool;
 
 const SPEC: &[Opt] = &[
     opt("account", Kind::Str),
@@ -66,7 +67,7 @@ fn group_flag(acct: &Account, group: &str, on: bool) -> Result<Reply> {
         return Ok(no_change());
     }
     sys::run(
-        "gpasswd",
+        tool::GPASSWD,
         &[if on { "-a" } else { "-d" }, &acct.name, group],
     )?;
     Ok(Reply::new("OK", "Done"))

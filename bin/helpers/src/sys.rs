@@ -103,3 +103,60 @@ pub fn epoch() -> u64 {
 pub fn now_human() -> String {
     jiff::Zoned::now().strftime("%Y-%m-%d %H:%M:%S").to_string()
 }
+
+/// The pids whose real or effective uid is `uid`.
+fn processes_of(uid: u32) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|st| {
+                st.lines()
+                    .find_map(|l| l.strip_prefix("Uid:"))
+                    .is_some_and(|ids| {
+                        ids.split_whitespace()
+                            .take(2)
+                            .any(|id| id.parse::<u32>().ok() == Some(uid))
+                    })
+            })
+        })
+        .collect()
+}
+
+/// End every process of `uid`: SIGHUP first, so that each session's parent
+/// writes its `close` (the client went away, as far as it can tell), then
+/// SIGKILL for what is left. Fails if anything survives, before the caller
+/// has changed anything.
+pub fn end_processes_of(uid: u32) -> Result<()> {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    if uid == 0 {
+        return Err(Reply::internal("refusing to end root's processes"));
+    }
+    for pid in processes_of(uid) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGHUP);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut escalated = false;
+    loop {
+        let left = processes_of(uid);
+        if left.is_empty() {
+            return Ok(());
+        }
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            return Err(Reply::new(
+                "ERR_SYSTEM_COMMAND",
+                format!("{} process(es) of the account would not end", left.len()),
+            ));
+        }
+        if !escalated && deadline - now < std::time::Duration::from_secs(3) {
+            escalated = true;
+            for pid in left {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -48,7 +48,7 @@ pub fn call<S: AsRef<OsStr>>(name: &str, args: &[S]) -> Reply {
     let mut cmd = if nix::unistd::geteuid().is_root() && runas == "root" {
         Command::new(&path)
     } else {
-        let mut c = Command::new("sudo");
+        let mut c = Command::new(paths::tool::SUDO);
         c.args(["-n", "-u", runas, "--"]).arg(&path);
         c
     };

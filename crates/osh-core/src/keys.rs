@@ -150,6 +150,25 @@ pub fn egress_key_path(ssh_dir: &Path, algo: &str, size: i64, epoch: u64) -> Pat
     ssh_dir.join(format!("id_{algo}{size}_private.{epoch}"))
 }
 
+/// Hold the account's one egress key generation at a time: an RSA-8192 key
+/// costs many seconds of CPU, and an account must not be able to start them
+/// in parallel. Not a wait: a second request is refused at once.
+pub fn lock_generation(home: &Path) -> Result<nix::fcntl::Flock<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(home.join(".ssh/.egress-keygen.lock"))?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|_| {
+        Reply::new(
+            "KO_KEY_GENERATION_RUNNING",
+            "A key generation is already running for your account, wait for it to finish",
+        )
+    })
+}
+
 /// Generate an egress key pair with `ssh-keygen` (comment `ACCOUNT@bastionName:EPOCH`).
 /// Returns the private key's path; the caller sets ownership and modes.
 pub fn generate_egress(
@@ -162,7 +181,13 @@ pub fn generate_egress(
     let size = config.defaultAccountEgressKeySize;
     let path = egress_key_path(ssh_dir, algo, size, epoch);
     let comment = format!("{account}@{}:{epoch}", config.bastionName);
-    let mut cmd = Command::new("ssh-keygen");
+    if path.exists() {
+        return Err(Reply::new(
+            "KO_KEY_GENERATION_RUNNING",
+            "A key of this kind was generated this very second, try again",
+        ));
+    }
+    let mut cmd = Command::new(crate::paths::tool::SSH_KEYGEN);
     cmd.args(["-q", "-N", "", "-t", algo, "-C", &comment, "-f"])
         .arg(&path);
     if algo != "ed25519" {
@@ -193,7 +218,7 @@ pub fn egress_from(config: &Config) -> Vec<String> {
     if !config.egressKeysFrom.is_empty() {
         return config.egressKeysFrom.clone();
     }
-    Command::new("hostname")
+    Command::new(crate::paths::tool::HOSTNAME)
         .arg("-I")
         .output()
         .map(|o| {

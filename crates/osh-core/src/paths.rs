@@ -44,6 +44,8 @@ pub const ALLOWKEEPER_HOME: &str = "/home/allowkeeper";
 pub const MAINTENANCE_FILE: &str = "/home/allowkeeper/maintenance";
 /// Where deleted accounts' homes are archived.
 pub const OLDKEEPER_ACCOUNTS: &str = "/home/oldkeeper/accounts";
+/// Where deleted things are kept (root only).
+pub const OLDKEEPER_HOME: &str = "/home/oldkeeper";
 /// Global logs.
 pub const LOGKEEPER_HOME: &str = "/home/logkeeper";
 /// Ingress keys file inside an account's home.
@@ -59,4 +61,25 @@ pub fn allowkeeper_dir(account: &str) -> PathBuf {
 #[must_use]
 pub fn home(account: &str) -> PathBuf {
     PathBuf::from("/home").join(account)
+}
+
+/// The system tools osh runs, by absolute path (Debian's): helpers run as
+/// root, and a `PATH` is the caller's to choose.
+pub mod tool {
+    /// `ssh-keygen`.
+    pub const SSH_KEYGEN: &str = "/usr/bin/ssh-keygen";
+    /// `sudo`.
+    pub const SUDO: &str = "/usr/bin/sudo";
+    /// `hostname`.
+    pub const HOSTNAME: &str = "/usr/bin/hostname";
+    /// `useradd`.
+    pub const USERADD: &str = "/usr/sbin/useradd";
+    /// `userdel`.
+    pub const USERDEL: &str = "/usr/sbin/userdel";
+    /// `groupadd`.
+    pub const GROUPADD: &str = "/usr/sbin/groupadd";
+    /// `groupdel`.
+    pub const GROUPDEL: &str = "/usr/sbin/groupdel";
+    /// `gpasswd`.
+    pub const GPASSWD: &str = "/usr/bin/gpasswd";
 }

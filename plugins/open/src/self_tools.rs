@@ -73,6 +73,7 @@ fn generate(ctx: &mut Ctx) -> Result<Reply> {
         defaultAccountEgressKeySize: size,
         ..c.clone()
     };
+    let _one_at_a_time = keys::lock_generation(&ctx.account.home)?;
     let epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -121,7 +122,7 @@ fn forget(ctx: &mut Ctx) -> Result<Reply> {
         _ => addr,
     };
     let known = ctx.account.home.join(".ssh/known_hosts");
-    let out = Command::new("ssh-keygen")
+    let out = Command::new(osh_core::paths::tool::SSH_KEYGEN)
         .arg("-f")
         .arg(&known)
         .arg("-R")
