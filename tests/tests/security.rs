@@ -392,3 +392,95 @@ fn egress_key_generation_is_one_at_a_time_and_bounded() {
     .code(0)
     .json_is(&[("/error_code", json!("OK"))]);
 }
+
+/// The SHA-256 of `s`, in hex, as the cut marker gives it.
+fn sha256_hex(s: &str) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write as _;
+            c.stdin.take().unwrap().write_all(s.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn oversized_values_never_hide_anything_from_the_logs() {
+    if !can_run("oversized_values_never_hide_anything_from_the_logs") {
+        return;
+    }
+    let sb = Sandbox::start("sec-biglogs");
+    sb.admin_reaches_target();
+    // 100 KB of spaces, then the command that matters.
+    let remote = format!("{}echo HIDDEN-$((6*7))", " ".repeat(100_000));
+    sb.admin(&["tuser@127.0.0.2", "-p", "2223", "--", &remote])
+        .code(0)
+        .contains("HIDDEN-42");
+    let big_arg = format!("--x{}", "y".repeat(100_000));
+    sb.admin(&["--osh", "selfListAccesses", &big_arg]).code(100);
+
+    // syslog: every datagram within what daemons keep, every event whole.
+    let raw = sb.syslog();
+    for l in raw.lines() {
+        assert!(l.len() <= 8096, "a {}-byte datagram", l.len());
+    }
+    let ev = sb.events();
+    let ssh_open = ev
+        .iter()
+        .rev()
+        .find(|e| e.0 == "open" && field(e, "cmdtype") == Some("ssh"))
+        .expect("the open event");
+    let id = field(ssh_open, "uniqid").unwrap();
+    let cut = field(ssh_open, "params").unwrap();
+    assert!(cut.contains("...[cut "), "{cut}");
+    let close = ev
+        .iter()
+        .find(|e| e.0 == "close" && field(e, "uniqid") == Some(id))
+        .expect("the close event");
+    assert_eq!(field(close, "sysret"), Some("0"));
+    assert!(!field(close, "duration").unwrap_or("").is_empty());
+    assert!(field(close, "comment_close").is_some());
+    let plugin_close = ev
+        .iter()
+        .rev()
+        .find(|e| e.0 == "close" && field(e, "plugin") == Some("selfListAccesses"))
+        .expect("the plugin's close event");
+    assert!(field(plugin_close, "params").unwrap().contains("...[cut "));
+    assert!(!field(plugin_close, "sysret").unwrap().is_empty());
+
+    // The local access logs keep the whole line; the marker's hash names it.
+    let month = sb.root_ok("date +%Y%m");
+    let global = sb.root_ok(&format!(
+        "cat /home/logkeeper/global-log-{}.log",
+        month.trim()
+    ));
+    let line = global
+        .lines()
+        .find(|l| l.contains(&format!("uniqid=\"{id}\"")) && l.contains(" open "))
+        .expect("the open line in the global log");
+    // `Www Mmm dd HH:MM:SS YYYY open ...`: the event starts after the date.
+    let event = &line[line.find(" open ").unwrap() + 1..];
+    let (_, fields) = osh_core::log::parse_line(event).unwrap();
+    let full = &fields.iter().find(|(k, _)| k == "params").unwrap().1;
+    assert!(full.ends_with("echo HIDDEN-$((6*7))"), "not whole");
+    assert!(
+        cut.ends_with(&format!("sha256:{}]", sha256_hex(full))),
+        "{cut}"
+    );
+    let account = sb.root_ok(&format!("cat /home/admin/admin-log-{}.log", month.trim()));
+    assert!(account.contains(&format!("close uniqid=\"{id}\"")));
+    // Modes: the global log is the accounts' to append to, the account's its own.
+    let modes = sb.root_ok(&format!(
+        "stat -c '%a %G' /home/logkeeper/global-log-{m}.log /home/admin/admin-log-{m}.log",
+        m = month.trim()
+    ));
+    assert_eq!(modes, "660 bastion-users\n640 admin\n");
+}

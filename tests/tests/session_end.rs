@@ -118,3 +118,22 @@ fn deleting_an_account_ends_its_live_sessions_first_and_leaves_no_half_state() {
     });
     assert_eq!(field(&closed, "signal"), Some("SIGHUP"), "{closed:?}");
 }
+
+#[test]
+fn a_plugin_that_cannot_be_recorded_still_answers_json_callers() {
+    if !can_run("a_plugin_that_cannot_be_recorded_still_answers_json_callers") {
+        return;
+    }
+    let sb = Sandbox::start("session-end-full");
+    sb.admin(&["--osh", "info"]).code(0);
+    sb.root_ok(
+        "mount -t tmpfs -o size=16k,uid=$(id -u admin),mode=700 tmpfs /home/admin/ttyrec/info \
+         && (dd if=/dev/zero of=/home/admin/ttyrec/info/fill bs=1k count=64 2>/dev/null; true)",
+    );
+    for mode in ["--json", "--json-greppable", "--json-pretty"] {
+        let r = sb.ssh(&sb.admin_key(), "admin", &[mode, "--osh", "info"]);
+        assert_ne!(r.code, 0, "{r}");
+        r.lacks("Your alias to connect")
+            .json_is(&[("/error_code", serde_json::json!("KO_TTYREC_FAILED"))]);
+    }
+}

@@ -98,10 +98,11 @@ pub fn close_event(
 /// Run the recorder as planned and finish the session; returns the exit code.
 #[must_use]
 pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
-    let mut log = osh_core::logging::syslog_logger(
+    let mut log = osh_core::logging::logger_with(
         plan.syslog
             .as_ref()
             .map(|s| (s.facility.as_str(), s.tag.as_str())),
+        &plan.access_logs,
     );
     let close = |log: &mut Logger, sysret: Option<i32>, signal: Option<&str>, comment: &str| {
         let took = Duration::from_millis(plan.elapsed_ms) + started.elapsed();
@@ -141,6 +142,17 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
     {
         osh_core::ui::crit(text);
     }
+    if !plan.egress
+        && let Some(reply) = abnormal_end(&outcome, &comment)
+    {
+        // The command was ended before it could answer (recording failed,
+        // a signal): a JSON caller still gets an envelope, and a person the reason.
+        osh_core::ui::crit(&reply.msg);
+        let mode = osh_core::envelope::JsonMode::from_env_value(plan.json.as_deref());
+        if let Some(text) = osh_core::envelope::render(mode, plan.open.get("plugin"), &reply) {
+            print!("{text}");
+        }
+    }
     if outcome.signal.is_some() {
         return Exit::GotSignal.code();
     }
@@ -148,6 +160,25 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
         255
     } else {
         Exit::ExecFailed.code()
+    })
+}
+
+/// The answer for a plugin that was ended rather than finished, if it was.
+fn abnormal_end(outcome: &supervise::Outcome, comment: &str) -> Option<osh_core::Reply> {
+    if let Some(detail) = comment.strip_prefix("ttyrec_error") {
+        return Some(osh_core::Reply::new(
+            "KO_TTYREC_FAILED",
+            format!(
+                "The command could not be recorded ({}), so it was ended",
+                detail.trim()
+            ),
+        ));
+    }
+    outcome.ending_signal().map(|sig| {
+        osh_core::Reply::new(
+            "ERR_PLUGIN_KILLED",
+            format!("The command was ended by {sig} before it answered"),
+        )
     })
 }
 

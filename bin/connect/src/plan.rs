@@ -3,6 +3,9 @@
 //! an anonymous file (`--plan-fd`), never on the command line, which every
 //! user on the host can read.
 
+use std::path::PathBuf;
+
+use osh_core::logging::AccessLogs;
 use osh_log::Event;
 use serde_json::{Value, json};
 
@@ -22,6 +25,11 @@ pub struct Plan {
     pub open: Event,
     /// `None` when `enableSyslog` is off.
     pub syslog: Option<Syslog>,
+    /// The flat access logs `open` went to, where `close` goes too.
+    pub access_logs: AccessLogs,
+    /// The JSON mode (`PLUGIN_JSON`'s value), if any: JSON callers get an
+    /// envelope even when the session could not give one.
+    pub json: Option<String>,
     /// How long osh ran before the `exec`, for `duration`.
     pub elapsed_ms: u64,
     /// An egress session: classify ssh's failures and print guidance.
@@ -51,6 +59,9 @@ impl Plan {
             "syslog": self.syslog.as_ref().map(|s| json!({
                 "facility": s.facility, "tag": s.tag,
             })),
+            "global_log": self.access_logs.global,
+            "account_log": self.access_logs.account.as_ref().map(|(h, n)| json!([h, n])),
+            "json": self.json,
             "elapsed_ms": self.elapsed_ms,
             "egress": self.egress,
             "quiet": self.quiet,
@@ -83,9 +94,21 @@ impl Plan {
                 tag: f("tag"),
             }
         });
+        let account_log = match &v["account_log"] {
+            Value::Null => None,
+            a => Some((
+                PathBuf::from(a[0].as_str().ok_or("bad plan: account_log")?),
+                a[1].as_str().ok_or("bad plan: account_log")?.to_owned(),
+            )),
+        };
         Ok(Self {
             open,
             syslog,
+            access_logs: AccessLogs {
+                global: v["global_log"].as_bool().unwrap_or(false),
+                account: account_log,
+            },
+            json: v["json"].as_str().map(str::to_owned),
             elapsed_ms: v["elapsed_ms"].as_u64().unwrap_or(0),
             egress: v["egress"].as_bool().unwrap_or(false),
             quiet: v["quiet"].as_bool().unwrap_or(false),
@@ -111,6 +134,11 @@ mod tests {
                 facility: "local7".into(),
                 tag: "bastion".into(),
             }),
+            access_logs: AccessLogs {
+                global: true,
+                account: Some(("/home/bob".into(), "bob".into())),
+            },
+            json: Some("GREP".into()),
             elapsed_ms: 42,
             egress: true,
             quiet: false,

@@ -70,6 +70,7 @@ impl Peer {
 struct Shell {
     uniqid: String,
     account: Account,
+    access_logs: logging::AccessLogs,
     config: Config,
     logger: Logger,
     peer: Peer,
@@ -148,6 +149,8 @@ impl Shell {
                 tag: self.config.syslogDescription.clone(),
             }),
             elapsed_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(0),
+            access_logs: self.access_logs.clone(),
+            json: self.json.env_value().map(str::to_owned),
             egress,
             quiet,
             spawn_failed: spawn_failed.to_owned(),
@@ -545,9 +548,19 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> u8 {
     };
     let groups = Memberships::of(&account.name);
     let peer = Peer::from_env(loaded.config.dnsSupportLevel);
+    // From here on, sessions also go to the flat access logs, the account's included.
+    let access_logs = logging::AccessLogs::of(&loaded.config, Some((&account.home, &account.name)));
+    let logger = logging::logger_with(
+        loaded.config.enableSyslog.then_some((
+            loaded.config.syslogFacility.as_str(),
+            loaded.config.syslogDescription.as_str(),
+        )),
+        &access_logs,
+    );
     let mut sh = Shell {
         uniqid,
         account,
+        access_logs,
         config: loaded.config,
         logger,
         peer,

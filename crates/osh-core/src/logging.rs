@@ -2,7 +2,9 @@
 //! configuration and the common prefix of fields (`uniqid version pid ppid
 //! sysuser sudo_user uid gid`) that starts every event.
 
-use osh_log::{Event, Facility, Logger, SyslogSink};
+use std::path::{Path, PathBuf};
+
+use osh_log::{AccessLogSink, Event, Facility, Logger, SyslogSink};
 
 use crate::config::Config;
 use crate::ui::VERSION;
@@ -10,24 +12,72 @@ use crate::ui::VERSION;
 /// The syslog socket.
 pub const DEV_LOG: &str = "/dev/log";
 
-/// A logger with the sinks the configuration enables.
+/// A logger with the sinks the configuration enables (no account: no
+/// per-account access log).
 #[must_use]
 pub fn logger(config: &Config) -> Logger {
-    syslog_logger(config.enableSyslog.then_some((
-        config.syslogFacility.as_str(),
-        config.syslogDescription.as_str(),
-    )))
+    logger_with(
+        config.enableSyslog.then_some((
+            config.syslogFacility.as_str(),
+            config.syslogDescription.as_str(),
+        )),
+        &AccessLogs::of(config, None),
+    )
 }
 
-/// A logger to `/dev/log` with `(syslogFacility, syslogDescription)`, or to
-/// nowhere with `None`: what [`logger`] builds from a configuration, for a
-/// process (osh-connect) that is handed those two values instead.
+/// Which flat access logs a session's `open` and `close` go to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessLogs {
+    /// `enableGlobalAccessLog`: `/home/logkeeper/global-log-YYYYMM.log`.
+    pub global: bool,
+    /// `enableAccountAccessLog`: `(home, account)` for `HOME/ACCOUNT-log-YYYYMM.log`.
+    pub account: Option<(PathBuf, String)>,
+}
+
+impl AccessLogs {
+    /// What the configuration enables, for `account` (home, name) if known.
+    #[must_use]
+    pub fn of(config: &Config, account: Option<(&Path, &str)>) -> Self {
+        Self {
+            global: config.enableGlobalAccessLog,
+            account: account
+                .filter(|_| config.enableAccountAccessLog)
+                .map(|(h, n)| (h.to_path_buf(), n.to_owned())),
+        }
+    }
+}
+
+/// A logger to `/dev/log` with `(syslogFacility, syslogDescription)` (or no
+/// syslog with `None`) and to the flat access logs `files`: what [`logger`]
+/// builds from a configuration, for a process (osh-connect) that is handed
+/// those values instead.
 #[must_use]
-pub fn syslog_logger(syslog: Option<(&str, &str)>) -> Logger {
+pub fn logger_with(syslog: Option<(&str, &str)>, files: &AccessLogs) -> Logger {
     let mut l = Logger::new();
     if let Some((facility, tag)) = syslog {
         let facility = Facility::from_name(facility).unwrap_or(Facility::LOCAL7);
         l.add(Box::new(SyslogSink::new(DEV_LOG, facility, tag)));
+    }
+    if files.global {
+        // Every account appends to it: group bastion-users, 0660, in a
+        // directory they can write to but not list (0730).
+        let gid = crate::unix::group(crate::account::BASTION_USERS).map(|g| g.gid.as_raw());
+        l.add(Box::new(AccessLogSink::new(
+            "globallog",
+            crate::paths::LOGKEEPER_HOME,
+            "global",
+            0o660,
+            gid,
+        )));
+    }
+    if let Some((home, name)) = &files.account {
+        l.add(Box::new(AccessLogSink::new(
+            "accountlog",
+            home,
+            name,
+            0o640,
+            None,
+        )));
     }
     l
 }

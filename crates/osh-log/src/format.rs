@@ -101,6 +101,99 @@ impl Event {
     }
 }
 
+/// How a value cut by [`Event::render_bounded`] ends: how much was cut and
+/// the SHA-256 of the whole value, so the full text kept elsewhere (the
+/// local access logs) can be matched to it.
+fn cut_marker(cut: usize, full: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    let hash: String = Sha256::digest(full.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("...[cut {cut} bytes, sha256:{hash}]")
+}
+
+/// The longest prefix of an escaped value of at most `max` bytes that does
+/// not end inside an escape sequence (`\\`, `\"`, `\xNN`) or a character.
+fn escaped_prefix(escaped: &str, max: usize) -> &str {
+    let b = escaped.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let step = match b[i] {
+            b'\\' if b.get(i + 1) == Some(&b'x') => 4,
+            b'\\' => 2,
+            c if c < 0x80 => 1,
+            c if c >= 0xf0 => 4,
+            c if c >= 0xe0 => 3,
+            _ => 2,
+        };
+        if i + step > max {
+            break;
+        }
+        i += step;
+    }
+    &escaped[..i]
+}
+
+impl Event {
+    /// The line, at most `max` bytes long when that can be done, for sinks
+    /// that truncate (syslog daemons keep 8 KiB by default). Every field is
+    /// kept and stays parseable; the longest values are cut to a common
+    /// length and end with a visible marker giving the size cut and the
+    /// SHA-256 of the whole value. Short lines are [`Event::render`]'s.
+    #[must_use]
+    pub fn render_bounded(&self, max: usize) -> String {
+        let line = self.render();
+        if line.len() <= max {
+            return line;
+        }
+        let escaped: Vec<String> = self.fields.iter().map(|(_, v)| escape_value(v)).collect();
+        let fixed = self.kind.len() + self.fields.iter().map(|(k, _)| k.len() + 4).sum::<usize>();
+        // A marker is at most this long (the byte count has at most 20 digits).
+        const MARKER: usize = 96;
+        let cost = |cap: usize| -> usize {
+            escaped
+                .iter()
+                .map(|e| {
+                    if e.len() <= cap {
+                        e.len()
+                    } else {
+                        cap + MARKER
+                    }
+                })
+                .sum()
+        };
+        // The largest common cap that fits, by bisection (cost grows with cap).
+        let budget = max.saturating_sub(fixed);
+        let (mut lo, mut hi) = (0, escaped.iter().map(String::len).max().unwrap_or(0));
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if cost(mid) <= budget {
+                lo = mid
+            } else {
+                hi = mid - 1
+            }
+        }
+        let mut out = String::with_capacity(max);
+        out.push_str(&self.kind);
+        for ((k, v), e) in self.fields.iter().zip(&escaped) {
+            out.push(' ');
+            out.push_str(k);
+            out.push_str("=\"");
+            if e.len() <= lo {
+                out.push_str(e);
+            } else {
+                let kept = escaped_prefix(e, lo);
+                out.push_str(kept);
+                let cut = unescape_value(kept).map_or(0, |k| v.len() - k.len());
+                out.push_str(&cut_marker(cut, v));
+            }
+            out.push('"');
+        }
+        out
+    }
+}
+
 fn escape_into(out: &mut String, value: &str) {
     for c in value.chars() {
         match c {
@@ -219,7 +312,71 @@ mod tests {
         assert_eq!(fields[1], ("allowed".into(), "false".into()));
     }
 
+    #[test]
+    fn bounded_lines_keep_every_field_and_say_what_was_cut() {
+        let big = format!("{}echo HIDDEN", " ".repeat(100_000));
+        let e = Event::new("close")
+            .field("uniqid", "0123456789ab")
+            .field("params", &big)
+            .field("comment", "a\"b\nc".repeat(5000))
+            .field("sysret", "0")
+            .field("comment_close", "")
+            .field("duration", "1.234");
+        let line = e.render_bounded(4000);
+        assert!(line.len() <= 4000, "{}", line.len());
+        let (kind, fields) = parse_line(&line).expect("still well formed");
+        assert_eq!(kind, "close");
+        let keys: Vec<_> = fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "uniqid",
+                "params",
+                "comment",
+                "sysret",
+                "comment_close",
+                "duration"
+            ]
+        );
+        assert_eq!(fields[3].1, "0");
+        assert_eq!(fields[5].1, "1.234");
+        use sha2::{Digest as _, Sha256};
+        let hash: String = Sha256::digest(big.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(
+            fields[1].1.ends_with(&format!("sha256:{hash}]")),
+            "{}",
+            fields[1].1
+        );
+        assert!(fields[1].1.contains("...[cut "));
+        // Short lines are unchanged.
+        let small = Event::new("open").field("a", "b");
+        assert_eq!(small.render_bounded(4000), small.render());
+    }
+
     proptest! {
+        #[test]
+        fn bounded_render_parses_and_fits(
+            fields in proptest::collection::vec(("[a-z_]{1,8}", any::<String>()), 0..6),
+            max in 300usize..2000,
+        ) {
+            let mut e = Event::new("open");
+            for (k, v) in &fields { e.push(k, v); }
+            let line = e.render_bounded(max);
+            let fixed = 4 + fields.iter().map(|(k, _)| k.len() + 4 + 96).sum::<usize>();
+            if fixed <= max {
+                prop_assert!(line.len() <= max, "{} > {}", line.len(), max);
+            }
+            let (_, parsed) = parse_line(&line).unwrap();
+            prop_assert_eq!(parsed.len(), fields.len());
+            for ((k, v), (pk, pv)) in fields.iter().zip(&parsed) {
+                prop_assert_eq!(k, pk);
+                if line.len() == e.render().len() { prop_assert_eq!(v, pv); }
+            }
+        }
+
         #[test]
         fn escape_then_unescape_is_identity(s in any::<String>()) {
             let esc = escape_value(&s);

@@ -8,11 +8,13 @@
 //! it went in a [`SinkStatus`] so that the other sinks can say so (the `globalsql` /
 //! `accountsql` fields of The Bastion's access logs).
 
+mod file;
 mod format;
 mod syslog;
 
+pub use file::AccessLogSink;
 pub use format::{Event, escape_value, parse_line, unescape_value};
-pub use syslog::{Facility, Severity, SyslogSink};
+pub use syslog::{Facility, MAX_DATAGRAM, Severity, SyslogSink};
 
 use jiff::Zoned;
 

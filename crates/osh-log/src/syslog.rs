@@ -83,6 +83,10 @@ pub struct SyslogSink {
     socket: Option<UnixDatagram>,
 }
 
+/// The largest message sent: rsyslog and syslog-ng keep 8 KiB by default
+/// (rsyslog's `maxMessageSize` is 8096), and cut what is longer.
+pub const MAX_DATAGRAM: usize = 8000;
+
 impl SyslogSink {
     /// A sink writing to `path` (normally `/dev/log`) with this facility and tag.
     /// Connecting is lazy: a missing daemon costs nothing until an event is sent.
@@ -137,7 +141,15 @@ impl Sink for SyslogSink {
     }
 
     fn write(&mut self, event: &Event, line: &str, at: &Zoned) -> SinkStatus {
-        let payload = self.datagram(Severity::for_kind(event.kind()), line, at);
+        let severity = Severity::for_kind(event.kind());
+        let mut payload = self.datagram(severity, line, at);
+        if payload.len() > MAX_DATAGRAM {
+            // A daemon would cut the line at its end, losing the fields that
+            // say how the session ended; cut the long values instead, visibly.
+            let header = payload.len() - line.len();
+            let bounded = event.render_bounded(MAX_DATAGRAM.saturating_sub(header));
+            payload = self.datagram(severity, &bounded, at);
+        }
         // One reconnect: the daemon may have restarted since we connected.
         match self
             .send(payload.as_bytes())
