@@ -378,7 +378,8 @@ fn egress_key_generation_is_one_at_a_time_and_bounded() {
     .code(100)
     .json_is(&[("/error_code", json!("KO_KEY_GENERATION_RUNNING"))]);
     // The client leaves: its generation is ended with it, and the next one runs.
-    let _ = first.kill();
+    // (The client is nsenter's child: kill the ssh client itself.)
+    sb.root_ok("pkill -KILL -f '^ssh -i .* bob@127.0.0.1 -- --osh selfGenerateEgressKey'");
     let _ = first.wait();
     osh_tests::wait_until("the first generation to end", || {
         sb.root("pgrep -u bob -x ssh-keygen").code != 0

@@ -137,3 +137,80 @@ fn a_plugin_that_cannot_be_recorded_still_answers_json_callers() {
             .json_is(&[("/error_code", serde_json::json!("KO_TTYREC_FAILED"))]);
     }
 }
+
+#[test]
+fn a_session_whose_parent_is_killed_is_still_closed() {
+    if !can_run("a_session_whose_parent_is_killed_is_still_closed") {
+        return;
+    }
+    let sb = Sandbox::start("session-end-orphan");
+    sb.admin_reaches_target();
+    let journal = "ls -A /var/lib/osh/sessions";
+    // A finished session leaves nothing in the journal.
+    sb.admin(&["--osh", "info"]).code(0);
+    assert_eq!(sb.root_ok(journal), "");
+
+    let mut client = sb.ssh_background(
+        &sb.admin_key(),
+        "admin",
+        &["-T"],
+        &["tuser@127.0.0.2", "-p", "2223", "--", "sleep", "301"],
+    );
+    wait_until("the remote command to start", || {
+        sb.root("pgrep -u tuser -f 'sleep 301'").code == 0
+    });
+    let id = sb.root_ok(journal).trim().to_owned();
+    assert_eq!(id.len(), 12, "one journal entry: {id:?}");
+    sb.root_ok("pkill -KILL -x osh-connect");
+    // The session does not go on without its parent.
+    wait_until("the recorder to end with its parent", || {
+        sb.root("pgrep -u admin -x ttyrec").code != 0
+    });
+    let _ = client.wait();
+    assert!(
+        !sb.events()
+            .iter()
+            .any(|e| e.0 == "close" && field(e, "uniqid") == Some(id.as_str())),
+        "closed without the closer?"
+    );
+    sb.root_ok("/opt/osh/bin/osh-close-orphaned")
+        .contains("closed 1 orphaned session");
+    let closed = wait_close(&sb, "the orphan's close", |e| {
+        field(e, "uniqid") == Some(id.as_str())
+    });
+    assert_eq!(field(&closed, "comment_close"), Some("parent_died"));
+    assert_eq!(field(&closed, "sysret"), Some(""));
+    assert_eq!(field(&closed, "ip_to"), Some("127.0.0.2"));
+    assert!(field(&closed, "duration").is_some_and(|d| d.parse::<f64>().unwrap() > 0.0));
+    assert_eq!(sb.root_ok(journal), "");
+    sb.root_ok("/opt/osh/bin/osh-close-orphaned")
+        .contains("closed 0 orphaned session");
+
+    // An account can't list the journal, nor make root close another's session.
+    let _kb = sb.create_account("bob", 9070);
+    assert!(sb.root("runuser -u bob -- ls /var/lib/osh/sessions").code != 0);
+    let forged = serde_json::json!({
+        "pid": 1, "start": 0, "started_ms": 0,
+        "plan": serde_json::json!({
+            "open": [["uniqid", "0123456789ab"], ["account", "admin"], ["cmdtype", "ssh"]],
+            "syslog": null, "egress": true,
+        }).to_string(),
+    });
+    sb.root_ok(&format!(
+        "runuser -u bob -- sh -c 'cat > /var/lib/osh/sessions/0123456789ab' <<'EOF'\n{forged}\nEOF"
+    ));
+    sb.root_ok("/opt/osh/bin/osh-close-orphaned")
+        .contains("1 entry(ies) refused");
+    assert!(
+        !sb.events()
+            .iter()
+            .any(|e| e.0 == "close" && field(e, "uniqid") == Some("0123456789ab")),
+        "a forged entry was closed"
+    );
+    assert!(
+        sb.events()
+            .iter()
+            .any(|e| e.0 == "security" && field(e, "type") == Some("forged-session-journal"))
+    );
+    assert_eq!(sb.root_ok(journal), "");
+}

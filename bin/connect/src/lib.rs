@@ -16,6 +16,7 @@
 //! recorder reports the first bytes it showed in its status instead).
 
 mod classify;
+pub mod journal;
 mod plan;
 mod supervise;
 
@@ -108,8 +109,11 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
         let took = Duration::from_millis(plan.elapsed_ms) + started.elapsed();
         log.log(&close_event(&plan.open, sysret, signal, comment, took));
     };
+    let started_ms = journal_epoch_ms().saturating_sub(plan.elapsed_ms);
+    let entry = journal::Entry::write(plan, started_ms);
     let status = supervise::StatusPipe::new().ok();
     let mut cmd = Command::new(&recorder[0]);
+    sys::end_with_parent(&mut cmd, journal::RECORDER_ORPHANED);
     if let Some(fd) = status.as_ref().and_then(supervise::StatusPipe::fd) {
         cmd.arg("--status-fd").arg(fd.to_string());
     }
@@ -118,6 +122,7 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
         Ok(o) => o,
         Err(e) => {
             close(&mut log, Some(-1), None, "ttyrec_failed");
+            entry.map(journal::Entry::done);
             osh_core::ui::crit(&format!("{}{e}", plan.spawn_failed));
             print!("{}", plan.spawn_failed_stdout);
             return Exit::TtyrecCmdlineFailed.code();
@@ -136,6 +141,7 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
         outcome.ending_signal().as_deref(),
         &comment,
     );
+    entry.map(journal::Entry::done);
     if plan.egress
         && !plan.quiet
         && let Some(text) = guidance(&comment)
@@ -161,6 +167,12 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
     } else {
         Exit::ExecFailed.code()
     })
+}
+
+fn journal_epoch_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The answer for a plugin that was ended rather than finished, if it was.

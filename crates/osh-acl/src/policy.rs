@@ -167,6 +167,11 @@ fn landing_verdict(policy: &Policy, target: &IpNet) -> Option<Denial> {
 fn network_verdict(policy: &Policy, ingress: IpAddr, target: &IpNet) -> Option<Denial> {
     let target = &crate::addr::net(*target);
     let ingress = crate::addr::ip(ingress);
+    match target {
+        IpNet::V4(_) if !policy.ipv4 => return Some(Denial::IpVersion),
+        IpNet::V6(_) if !policy.ipv6 => return Some(Denial::IpVersion),
+        _ => {}
+    }
     if let Some(d) = landing_verdict(policy, target) {
         return Some(d);
     }
@@ -177,11 +182,6 @@ fn network_verdict(policy: &Policy, ingress: IpAddr, target: &IpNet) -> Option<D
         if let Some(d) = landing_verdict(policy, &IpNet::from(IpAddr::V4(v4))) {
             return Some(d);
         }
-    }
-    match target {
-        IpNet::V4(_) if !policy.ipv4 => return Some(Denial::IpVersion),
-        IpNet::V6(_) if !policy.ipv6 => return Some(Denial::IpVersion),
-        _ => {}
     }
     if !policy.allowed.is_empty() && !within(target, &policy.allowed) {
         return Some(Denial::Network(

@@ -44,6 +44,10 @@ pub const ALLOWKEEPER_HOME: &str = "/home/allowkeeper";
 pub const MAINTENANCE_FILE: &str = "/home/allowkeeper/maintenance";
 /// Where deleted accounts' homes are archived.
 pub const OLDKEEPER_ACCOUNTS: &str = "/home/oldkeeper/accounts";
+/// The journal of live sessions, one file per session written by its
+/// osh-connect (mode 1733: anyone may add, nobody may list or touch
+/// another's), read by `osh-close-orphaned` to close sessions whose parent died.
+pub const SESSIONS_DIR: &str = "/var/lib/osh/sessions";
 /// Where deleted things are kept (root only).
 pub const OLDKEEPER_HOME: &str = "/home/oldkeeper";
 /// Global logs.

@@ -101,3 +101,36 @@ pub fn block_ending() {
 pub fn caught() -> Option<Signal> {
     Signal::try_from(GOT.load(Ordering::SeqCst)).ok()
 }
+
+/// Make `cmd`'s process get `sig` when this process dies, however it dies
+/// (SIGKILL included): a session never goes on without the parent that will
+/// log its end.
+pub fn end_with_parent(cmd: &mut std::process::Command, sig: Signal) {
+    use std::os::unix::process::CommandExt as _;
+    let parent = nix::unistd::getpid();
+    // SAFETY: runs in the forked child before exec and only makes
+    // async-signal-safe calls (prctl, getppid).
+    unsafe {
+        cmd.pre_exec(move || {
+            if nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, sig as nix::libc::c_ulong) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Our parent may have died before the prctl: nobody would signal us.
+            if nix::unistd::getppid() != parent {
+                return Err(std::io::Error::other("the parent is gone"));
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The start time of process `pid` (clock ticks since boot, field 22 of
+/// `/proc/PID/stat`): with the pid, it names one process, not whichever
+/// reuses the number later.
+#[must_use]
+pub fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let after = stat.rsplit_once(')')?.1;
+    after.split_whitespace().nth(19)?.parse().ok()
+}
