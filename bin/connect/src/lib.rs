@@ -122,7 +122,9 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
         Ok(o) => o,
         Err(e) => {
             close(&mut log, Some(-1), None, "ttyrec_failed");
-            entry.map(journal::Entry::done);
+            if let Some(e) = entry {
+                e.done();
+            }
             osh_core::ui::crit(&format!("{}{e}", plan.spawn_failed));
             print!("{}", plan.spawn_failed_stdout);
             return Exit::TtyrecCmdlineFailed.code();
@@ -141,7 +143,9 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
         outcome.ending_signal().as_deref(),
         &comment,
     );
-    entry.map(journal::Entry::done);
+    if let Some(e) = entry {
+        e.done();
+    }
     if plan.egress
         && !plan.quiet
         && let Some(text) = guidance(&comment)
