@@ -485,3 +485,48 @@ fn oversized_values_never_hide_anything_from_the_logs() {
     ));
     assert_eq!(modes, "660 bastion-users\n640 admin\n");
 }
+
+#[test]
+fn bastion_events_are_accepted_only_from_who_may_send_them() {
+    if !can_run("bastion_events_are_accepted_only_from_who_may_send_them") {
+        return;
+    }
+    let sb = Sandbox::start("sec-syslog");
+    let r = sb.admin(&["--osh", "info"]);
+    r.code(0);
+    // A local user who is no bastion account forges an event with logger.
+    sb.root_ok("useradd -u 1500 -m -s /bin/sh mallory");
+    sb.root_ok(
+        "runuser -u mallory -- logger -t bastion 'open account=\"admin\" allowed=\"true\" comment=\"FORGED-1\"'; \
+         runuser -u mallory -- logger -t bastion 'die msg=\"FORGED-2\"'",
+    );
+    osh_tests::wait_until("the forged lines to be filed", || {
+        sb.root("grep -c FORGED /var/log/bastion/bastion-forged.log")
+            .stdout
+            .trim()
+            == "2"
+    });
+    let genuine = sb.root_ok(
+        "cat /var/log/bastion/bastion.log /var/log/bastion/bastion-die.log 2>/dev/null; true",
+    );
+    assert!(
+        !genuine.contains("FORGED"),
+        "a forged event was accepted:\n{genuine}"
+    );
+    // The real events are there, from osh's own binaries.
+    let open = sb
+        .events()
+        .into_iter()
+        .rev()
+        .find(|e| e.0 == "open" && field(e, "plugin") == Some("info"))
+        .unwrap();
+    let id = field(&open, "uniqid").unwrap().to_owned();
+    assert!(
+        genuine.contains(&format!("open uniqid=\"{id}\"")),
+        "{genuine}"
+    );
+    assert!(
+        genuine.contains(&format!("close uniqid=\"{id}\"")),
+        "{genuine}"
+    );
+}
