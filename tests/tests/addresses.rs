@@ -12,6 +12,11 @@ const SPELLINGS: &[&str] = &[
     "::ffff:7f00:2",
     "[::ffff:0:127.0.0.2]",
     "::127.0.0.2",
+    // The numeric forms the resolver (and so ssh) accepts.
+    "2130706434",
+    "0x7f000002",
+    "0177.0.0.2",
+    "127.0.2",
 ];
 
 /// `tuser@HOST -p PORT -- echo REACHED` as the admin.
@@ -98,6 +103,9 @@ fn every_spelling_gets_the_verdict_of_the_address_it_reaches() {
         "127.0.0.1",
         "127.1",
         "[::ffff:127.0.0.1]",
+        "2130706433",
+        "localhost",
+        "[::1]",
     ] {
         let r = reach(&sb, host, "2222");
         r.code(107).contains("the bastion itself").lacks("REACHED");
