@@ -61,13 +61,12 @@ pub fn logger_with(syslog: Option<(&str, &str)>, files: &AccessLogs) -> Logger {
     if files.global {
         // Every account appends to it: group bastion-users, 0660, in a
         // directory they can write to but not list (0730).
-        let gid = crate::unix::group(crate::account::BASTION_USERS).map(|g| g.gid.as_raw());
         l.add(Box::new(AccessLogSink::new(
             "globallog",
             crate::paths::LOGKEEPER_HOME,
             "global",
             0o660,
-            gid,
+            Some(crate::account::BASTION_USERS),
         )));
     }
     if let Some((home, name)) = &files.account {

@@ -10,7 +10,7 @@ use jiff::Zoned;
 
 use crate::{Event, Sink, SinkStatus};
 
-/// `DIR/PREFIX-log-YYYYMM.log`, created with `mode` (and group `gid`, if
+/// `DIR/PREFIX-log-YYYYMM.log`, created with `mode` (and group `group`, if
 /// given) by whichever process writes to it first.
 #[derive(Debug)]
 pub struct AccessLogSink {
@@ -18,7 +18,7 @@ pub struct AccessLogSink {
     dir: PathBuf,
     prefix: String,
     mode: u32,
-    gid: Option<u32>,
+    group: Option<String>,
 }
 
 impl AccessLogSink {
@@ -29,14 +29,14 @@ impl AccessLogSink {
         dir: impl Into<PathBuf>,
         prefix: &str,
         mode: u32,
-        gid: Option<u32>,
+        group: Option<&str>,
     ) -> Self {
         Self {
             name,
             dir: dir.into(),
             prefix: prefix.to_owned(),
             mode,
-            gid,
+            group: group.map(str::to_owned),
         }
     }
 
@@ -61,8 +61,14 @@ impl AccessLogSink {
         if meta.len() == 0
             && std::os::unix::fs::MetadataExt::uid(&meta) == nix::unistd::geteuid().as_raw()
         {
-            if let Some(gid) = self.gid {
-                let _ = std::os::unix::fs::fchown(&f, None, Some(gid));
+            // Looked up only here, once a month: every session's parent
+            // builds this sink, and a group lookup costs it memory.
+            if let Some(gid) = self
+                .group
+                .as_deref()
+                .and_then(|g| nix::unistd::Group::from_name(g).ok().flatten())
+            {
+                let _ = std::os::unix::fs::fchown(&f, None, Some(gid.gid.as_raw()));
             }
             let _ = f.set_permissions(std::fs::Permissions::from_mode(self.mode));
         }
