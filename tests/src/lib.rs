@@ -155,9 +155,21 @@ impl Sandbox {
         Self::start_from(name, &build_dir())
     }
 
+    /// Like [`Sandbox::start`], set up as `install/sandbox demo` sets up the
+    /// demo (`run --demo`: its walkthrough printed in the log, its ssh_config
+    /// and second client key in the state directory), on a private network.
+    #[must_use]
+    pub fn start_demo(name: &str) -> Self {
+        Self::start_with(name, &build_dir(), &["--demo"])
+    }
+
     /// Like [`Sandbox::start`], with the binaries taken from `build`.
     #[must_use]
     pub fn start_from(name: &str, build: &Path) -> Self {
+        Self::start_with(name, build, &[])
+    }
+
+    fn start_with(name: &str, build: &Path, extra: &[&str]) -> Self {
         assert!(
             build.join("osh").is_file() && build.join("osh-accountCreate").is_file(),
             "the binaries are not built in {}: run the README's test command (install/test), or install/build",
@@ -174,6 +186,7 @@ impl Sandbox {
             .arg(&state)
             .arg("--from")
             .arg(build)
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -207,6 +220,12 @@ impl Sandbox {
             std::thread::sleep(Duration::from_millis(100));
         }
         sb
+    }
+
+    /// What the sandbox printed (the demo's walkthrough, in demo mode).
+    #[must_use]
+    pub fn printed(&self) -> String {
+        std::fs::read_to_string(self.state.with_extension("log")).unwrap_or_default()
     }
 
     /// `[PREFIX...] ssh -i KEY` with the test client options, inside the
@@ -380,7 +399,12 @@ impl Sandbox {
             key.bytes().all(|b| b.is_ascii_alphanumeric()),
             "bad key {key}"
         );
-        let value = value.replace('\'', "'\\''").replace('/', "\\/");
+        // Quoted for sh, then for perl's replacement (which interpolates @ and $).
+        let value = value
+            .replace('\'', "'\\''")
+            .replace('/', "\\/")
+            .replace('@', "\\@")
+            .replace('$', "\\$");
         self.root_ok(&format!(
             "perl -pi -e 's/^(\"{key}\":\\s*).*?(,?)\\s*$/${{1}}{value}${{2}}\\n/' /etc/bastion/bastion.conf && grep -q '^\"{key}\"' /etc/bastion/bastion.conf"
         ));

@@ -8,7 +8,10 @@ pub fn classify(head: &str) -> &'static str {
         ("Permission denied (publickey", "permission_denied"),
         ("Too many authentication failures", "too_many_auth_fail"),
         ("REMOTE HOST IDENTIFICATION HAS CHANGED", "hostkey_changed"),
-        ("Host key verification failed", "hostkey_changed"),
+        // Without that warning, the key was not known and there was no
+        // terminal to ask on (or the user said no): not a changed key, and
+        // not the same advice.
+        ("Host key verification failed", "hostkey_unknown"),
         ("Connection timed out", "connection_timeout"),
         ("Connection refused", "connection_refused"),
         ("ssh: connect to host", "connection_error"),
@@ -36,6 +39,11 @@ pub fn guidance(comment: &str) -> Option<&'static str> {
             "The server's host key is not the one the bastion knows. If that change is expected, \
              remove the old key with --osh selfForgetHostKey, then connect again."
         }
+        "hostkey_unknown" => {
+            "The bastion does not know this server's host key yet and could not ask you to accept \
+             it (no terminal). Connect once with -t to check and accept it, or ask an admin to set \
+             --osh accountModify --egress-strict-host-key-checking accept-new on your account."
+        }
         "connection_refused" => "Nothing listens on that port of the server.",
         "connection_timeout" => "The server did not answer in time.",
         "connection_error" => "The bastion could not reach the server.",
@@ -60,6 +68,19 @@ mod tests {
         );
         assert_eq!(
             classify("@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@"),
+            "hostkey_changed"
+        );
+        assert_eq!(
+            classify(
+                "No ED25519 host key is known for [127.0.0.2]:2223 and you have requested strict checking.\r\nHost key verification failed.\r\n"
+            ),
+            "hostkey_unknown"
+        );
+        assert_eq!(classify("Host key verification failed."), "hostkey_unknown");
+        assert_eq!(
+            classify(
+                "@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\r\n...\r\nHost key verification failed.\r\n"
+            ),
             "hostkey_changed"
         );
         assert_eq!(classify("hello"), "");

@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use std::path::PathBuf;
+
 use osh_core::account::{self, BASTION_USERS};
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::helper::Caller;
@@ -96,15 +98,18 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     };
     let home = paths::home(&name);
     let created = create(caller, &name, uid, offset, &home, key.as_ref(), &p);
-    if let Err(e) = created {
-        // Leave nothing half-made behind.
-        let _ = sys::run(tool::USERDEL, &[&name]);
-        let _ = sys::run(tool::GROUPDEL, &[&name]);
-        let _ = sys::run(tool::GROUPDEL, &[&format!("{name}-tty")]);
-        let _ = std::fs::remove_dir_all(&home);
-        let _ = std::fs::remove_dir_all(paths::allowkeeper_dir(&name));
-        return Err(e);
-    }
+    let private = match created {
+        Ok(p) => p,
+        Err(e) => {
+            // Leave nothing half-made behind.
+            let _ = sys::run(tool::USERDEL, &[&name]);
+            let _ = sys::run(tool::GROUPDEL, &[&name]);
+            let _ = sys::run(tool::GROUPDEL, &[&format!("{name}-tty")]);
+            let _ = std::fs::remove_dir_all(&home);
+            let _ = std::fs::remove_dir_all(paths::allowkeeper_dir(&name));
+            return Err(e);
+        }
+    };
     let ev = crate::event("account")
         .field("action", "create")
         .field("account", &name)
@@ -122,10 +127,21 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         .field("immutable_key", "0")
         .field("comment", p.str("comment").unwrap_or(""));
     crate::log(cfg, ev);
-    Ok(Reply::new(
-        "OK",
-        format!("Account {name} successfully created"),
-    ))
+    // The admin installs this on the servers the account will reach.
+    let egress = std::fs::read_to_string(private.with_file_name(format!(
+        "{}.pub",
+        private
+            .file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default()
+    )))
+    .ok()
+    .and_then(|t| osh_core::sshkey::PublicKey::parse(t.trim()).ok())
+    .map(|k| k.with_from(&keys::egress_from(cfg)));
+    Ok(
+        Reply::new("OK", format!("Account {name} successfully created"))
+            .with_value(json!({"account": name, "egress_key": egress})),
+    )
 }
 
 fn create(
@@ -136,7 +152,7 @@ fn create(
     home: &Path,
     key: Option<&osh_core::sshkey::PublicKey>,
     p: &osh_core::getopt::Parsed,
-) -> Result<()> {
+) -> Result<PathBuf> {
     let cfg = &caller.config;
     let id = uid.to_string();
     let shell = paths::shell();
@@ -249,5 +265,5 @@ fn create(
             0o644,
         )?;
     }
-    Ok(())
+    Ok(private)
 }

@@ -108,6 +108,36 @@ impl Request {
     }
 }
 
+/// osh's options among `words`. After `--osh NAME`, an option osh knows
+/// but does not support yet is left to the plugin: in `--osh accountInfo
+/// --account -x`, `-x` is the value the user meant for `--account`, and the
+/// plugin's answer (an invalid name) names the real problem; before it,
+/// such an option is osh's, and refused by name.
+fn parse_options(words: &[String]) -> getopt::Parsed {
+    let at = words
+        .iter()
+        .position(|w| w == "--osh" || w == "-osh")
+        .filter(|i| i + 1 < words.len());
+    let Some(i) = at else {
+        return getopt::parse(SPEC, words);
+    };
+    let mut opts = getopt::parse(SPEC, &words[..i + 2]);
+    let supported: Vec<Opt> = SPEC
+        .iter()
+        .copied()
+        .filter(|o| !NOT_YET.contains(&getopt::primary_name(o)))
+        .collect();
+    let after = getopt::parse(&supported, &words[i + 2..]);
+    for (k, v) in after.values {
+        if !opts.values.iter().any(|(n, _)| *n == k) {
+            opts.values.push((k, v));
+        }
+    }
+    opts.rest.extend(after.rest);
+    opts.bad.extend(after.bad);
+    opts
+}
+
 /// Parse the string sshd passed after `-c`.
 #[must_use]
 pub fn parse(command: &str) -> Request {
@@ -117,7 +147,8 @@ pub fn parse(command: &str) -> Request {
         Some((b, a)) => (b, Some(a)),
         None => (command, None),
     };
-    let opts = getopt::parse(SPEC, &getopt::shellwords(before));
+    let words = getopt::shellwords(before);
+    let opts = parse_options(&words);
     let mut rest = opts.rest.clone();
     if let Some(a) = after {
         rest.extend(a.split(' ').map(str::to_owned));
@@ -193,5 +224,18 @@ mod tests {
         assert_eq!(parse("--ssh-as bob h").unsupported(), Some("ssh-as"));
         assert_eq!(parse("-J x h").unsupported(), Some("J"));
         assert_eq!(parse("--json h").unsupported(), None);
+        // After --osh NAME they are the plugin's words; osh's own still work there.
+        let r = parse("--osh accountInfo --account -x --json");
+        assert_eq!(r.unsupported(), None);
+        assert_eq!(r.rest, ["--account", "-x"]);
+        assert_eq!(r.json_mode(), JsonMode::Default);
+        assert_eq!(parse("-x --osh info").unsupported(), Some("forward-agent"));
+    }
+
+    #[test]
+    fn a_bad_number_is_reported_as_such() {
+        let r = parse("-p 99999999999999999999 h");
+        assert_eq!(r.opts.bad, [("port", "99999999999999999999".to_owned())]);
+        assert!(parse("-p 22 h").opts.bad.is_empty());
     }
 }

@@ -611,6 +611,23 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> u8 {
             "",
         );
     }
+    if let Some((opt, value)) = req.opts.bad.first() {
+        let msg = format!(
+            "Invalid value '{}' for option --{opt}: a number is expected",
+            ui::clean_bounded(value, 40)
+        );
+        let exit = if *opt == "port" {
+            Exit::InvalidPort
+        } else {
+            Exit::GetoptsFailed
+        };
+        let comment = if *opt == "port" {
+            "invalid_port"
+        } else {
+            "getopts_failed"
+        };
+        return sh.abort(exit, comment, &msg, "");
+    }
     if let Some(opt) = req.unsupported() {
         let msg = format!("The option --{opt} is not supported by this bastion yet");
         return sh.abort(Exit::GetoptsFailed, "unsupported_option", &msg, "");

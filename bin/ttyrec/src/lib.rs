@@ -463,15 +463,19 @@ fn run(opts: &Options) -> i32 {
     // What the command prints: the terminal, its stdout pipe (pipe mode, or
     // --pipe-stdout), its stderr pipe (pipe mode); each with whether it is
     // recorded and whether it goes to our stderr. In tty mode everything is
-    // one stream, recorded.
+    // one stream, recorded. The pipes come before the terminal: with
+    // --pipe-stdout, ssh's last output is on its stdout pipe when its
+    // closing words ("Connection to ... closed.") reach the terminal, and
+    // both are ready in the same wake-up; read in this order, they are shown
+    // and recorded in the order they were written.
     let sources: Vec<(BorrowedFd<'_>, bool, bool)> = [
-        master.as_ref().map(|m| (m.as_fd(), true, false)),
         child_out
             .as_ref()
             .map(|o| (o.as_fd(), tty || !opts.stealth_stdout, false)),
         child_err
             .as_ref()
             .map(|e| (e.as_fd(), !opts.stealth_stderr, true)),
+        master.as_ref().map(|m| (m.as_fd(), true, false)),
     ]
     .into_iter()
     .flatten()

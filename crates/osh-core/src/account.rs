@@ -42,8 +42,9 @@ pub fn validate_name(name: &str) -> Result<(), Reply> {
     let ko = |msg: String| Err(Reply::new("KO_INVALID_ACCOUNT", msg));
     if name.len() < 2 || name.len() > 28 {
         return ko(format!(
-            "Account name '{}' must be 2 to 28 characters long",
-            crate::ui::clean(name)
+            "Account name '{}' must be 2 to 28 characters long, not {}",
+            crate::ui::clean_bounded(name, 40),
+            name.len()
         ));
     }
     if !name

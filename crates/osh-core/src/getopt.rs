@@ -61,6 +61,10 @@ pub struct Parsed {
     pub values: Vec<(&'static str, Value)>,
     /// Words that were not options, in order (unknown options included).
     pub rest: Vec<String>,
+    /// Numeric options given something else, as `(option, value)`: the
+    /// option and its value are also in `rest`, as Getopt::Long leaves them,
+    /// but the caller can name the real problem.
+    pub bad: Vec<(&'static str, String)>,
 }
 
 impl Parsed {
@@ -214,6 +218,12 @@ fn primary(o: &Opt) -> &'static str {
     o.names.split('|').next().unwrap_or(o.names)
 }
 
+/// An option's first name, the one its value is known by (`port` of `port|p`).
+#[must_use]
+pub fn primary_name(o: &Opt) -> &'static str {
+    primary(o)
+}
+
 /// Parse `args` against `spec` with Getopt::Long's `pass_through` semantics.
 #[must_use]
 pub fn parse(spec: &[Opt], args: &[String]) -> Parsed {
@@ -279,6 +289,7 @@ pub fn parse(spec: &[Opt], args: &[String]) -> Parsed {
                     Kind::Int => match parse_int(&value) {
                         Some(n) => out.set(key, Value::Int(n)),
                         None => {
+                            out.bad.push((key, value.clone()));
                             out.rest.push(arg.clone());
                             if inline.is_none() {
                                 i -= 1; // the word goes back to be looked at again

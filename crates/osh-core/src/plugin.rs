@@ -38,7 +38,8 @@ pub fn class_of(name: &str) -> Option<(&'static str, std::path::PathBuf)> {
     })
 }
 
-/// Every installed plugin, with its class, sorted by name.
+/// Every installed plugin, with its class: by class (in [`CLASSES`] order, as
+/// The Bastion's help lists them), then by name.
 #[must_use]
 pub fn installed() -> Vec<(String, &'static str)> {
     let dir = crate::paths::plugin_dir();
@@ -52,7 +53,8 @@ pub fn installed() -> Vec<(String, &'static str)> {
                 .filter_map(move |e| e.file_name().into_string().ok().map(|n| (n, *c)))
         })
         .collect();
-    all.sort();
+    let rank = |c: &str| CLASSES.iter().position(|k| *k == c);
+    all.sort_by(|a, b| (rank(a.1), &a.0).cmp(&(rank(b.1), &b.0)));
     all
 }
 

@@ -34,6 +34,24 @@ fn alias_command(template: &str, account: &str, bastion: &str, host: &str) -> St
     out
 }
 
+/// The alias users should set, as true as this bastion can tell: the host
+/// name only if it resolves (else the address the caller reached us at), and
+/// the port when it is not 22 and the configured command does not give one.
+fn true_alias(template: &str, account: &str, bastion: &str, host: &str) -> String {
+    let conn = std::env::var("SSH_CONNECTION").unwrap_or_default();
+    let mut it = conn.split_whitespace().skip(2);
+    let (ip, port) = (it.next().unwrap_or(""), it.next().unwrap_or("22"));
+    let resolves = std::net::ToSocketAddrs::to_socket_addrs(&(host, 22)).is_ok();
+    let shown_host = if resolves || ip.is_empty() { host } else { ip };
+    let alias = alias_command(template, account, bastion, shown_host);
+    let target = format!("{account}@{shown_host}");
+    if port != "22" && template.contains("HOSTNAME") && !template.contains(" -p ") {
+        alias.replacen(&target, &format!("{target} -p {port}"), 1)
+    } else {
+        alias
+    }
+}
+
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let c = &ctx.config;
     let host = nix::unistd::gethostname()
@@ -41,7 +59,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         .and_then(|h| h.into_string().ok())
         .unwrap_or_default();
     let (admin, superowner, auditor) = (ctx.is_admin(), ctx.is_superowner(), ctx.is_auditor());
-    let alias = alias_command(&c.bastionCommand, &ctx.account.name, &c.bastionName, &host);
+    let alias = true_alias(&c.bastionCommand, &ctx.account.name, &c.bastionName, &host);
     let mut text = format!("You are {}\n", ctx.account.name);
     if auditor {
         text.push_str("You are a bastion auditor!\n");
@@ -67,7 +85,8 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         "is_superowner": u8::from(superowner),
         "is_auditor": u8::from(auditor),
         "slave_mode": u8::from(c.readOnlySlaveMode),
-        "interactive_mode_allowed": u8::from(c.interactiveModeAllowed),
+        // osh has no interactive mode yet, whatever the configuration says.
+        "interactive_mode_allowed": 0,
         "mosh_allowed": u8::from(c.moshAllowed),
         "registered_accounts": accounts,
         "ingress_ssh_key_algorithms": c.allowedIngressSshAlgorithms,
@@ -89,10 +108,14 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
             "\nMy admins are: {}\n",
             c.adminAccounts.join(", ")
         ));
-        text.push_str(&format!(
-            "My super owners are: {}\n",
-            c.superOwnerAccounts.join(", ")
-        ));
+        // Admins are superowners too: say so, rather than an empty list
+        // right after "you are a superowner".
+        let owners = if c.superOwnerAccounts.is_empty() {
+            "none besides the admins".to_owned()
+        } else {
+            format!("{}, and the admins", c.superOwnerAccounts.join(", "))
+        };
+        text.push_str(&format!("My super owners are: {owners}\n"));
         value["adminAccounts"] = json!(c.adminAccounts);
         value["superOwnerAccounts"] = json!(c.superOwnerAccounts);
     }

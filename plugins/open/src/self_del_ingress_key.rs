@@ -9,8 +9,9 @@ use osh_core::{Reply, Result, json, paths};
 pub const PLUGIN: Plugin = Plugin {
     name: "selfDelIngressKey",
     title: "delete an ingress public key from your account",
-    help: "Usage: --osh selfDelIngressKey [--id-to-delete|-l ID] [--fingerprint-to-delete|-f FINGERPRINT]\n  \
-           Remove one of your ingress keys (see selfListIngressKeys for ids). The last key can't be removed.\n",
+    help: "Usage: --osh selfDelIngressKey [--id-to-delete ID] [--fingerprint-to-delete FINGERPRINT]\n  \
+           Remove one of your ingress keys (see selfListIngressKeys for ids). The last key can't be removed.\n  \
+           (-l is osh's own option, the remote user, as in The Bastion: write --id-to-delete.)\n",
     run,
 };
 
@@ -21,6 +22,21 @@ const SPEC: &[Opt] = &[
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
+    if p.int("id-to-delete").is_none() && p.str("fingerprint-to-delete").is_none() {
+        // `-l 2` was taken by osh as the remote user, as The Bastion does.
+        let hint = if ctx
+            .user
+            .as_deref()
+            .is_some_and(|u| u.bytes().all(|b| b.is_ascii_digit()))
+        {
+            " (-l is osh's remote-user option: write --id-to-delete)"
+        } else {
+            ""
+        };
+        return Err(Reply::missing(format!(
+            "Specify the key with --id-to-delete or --fingerprint-to-delete{hint}"
+        )));
+    }
     let path = ctx.account.home.join(paths::AUTHORIZED_KEYS);
     let _lock = osh_core::keys::lock_authorized(&ctx.account.home)?;
     let text = std::fs::read_to_string(&path)?;
@@ -49,11 +65,8 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
                 "Use either --id-to-delete or --fingerprint-to-delete",
             ));
         }
-        (None, None) => {
-            return Err(Reply::missing(
-                "Specify the key with --id-to-delete or --fingerprint-to-delete",
-            ));
-        }
+        // Refused above, with the hint.
+        (None, None) => return Err(Reply::missing("Specify the key to delete")),
         (Some(id), None) => {
             let i = usize::try_from(id)
                 .ok()

@@ -79,5 +79,11 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     }
     let r = ctx.helper("accountCreate", &args)?;
     ctx.out.info(&r.msg);
+    if let Some(line) = r.value["egress_key"]["line"].as_str() {
+        ctx.out.info(&format!(
+            "\nIts egress key, to put in the authorized_keys of the servers it will reach:\n{line}"
+        ));
+    }
+    // The value stays The Bastion's (null): the key is also in accountListEgressKeys.
     Ok(Reply::new("OK", r.msg))
 }

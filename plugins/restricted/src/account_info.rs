@@ -117,6 +117,19 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
             cmds.join(", ")
         }
     ));
+    if let Some(f) = v["freeze_info"].as_object() {
+        let part = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("?").to_owned();
+        let when = f
+            .get("timestamp")
+            .and_then(Value::as_i64)
+            .and_then(|t| jiff::Timestamp::from_second(t).ok())
+            .map_or_else(|| "?".to_owned(), |t| t.to_string());
+        text.push_str(&format!(
+            "frozen by {} on {when}, reason: {}\n",
+            part("by"),
+            osh_core::ui::clean(&part("reason"))
+        ));
+    }
     text.push_str(&format!(
         "egress ssh config: {}",
         v["account_egress_ssh_config"]["type"]

@@ -99,9 +99,7 @@ fn plugin_bench(sb: &Sandbox, rounds: usize) {
         mo - mf,
         co - cf
     );
-    println!(
-        "  targets: osh adds at most 10 ms wall and 5 ms CPU to the same-sshd floor"
-    );
+    println!("  targets: osh adds at most 10 ms wall and 5 ms CPU to the same-sshd floor");
 }
 
 /// Transfers of each kind in (b): throughput on 2 shared cores moves by 10-20%
