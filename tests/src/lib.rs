@@ -415,6 +415,13 @@ impl Sandbox {
     #[track_caller]
     pub fn admin_reaches_target(&self) {
         self.admin(&TARGET_ACCESS).code(0);
+        self.admin_accepts_new_host_keys();
+    }
+
+    /// The admin's egress ssh accepts a host key it has never seen (and
+    /// still refuses a changed one).
+    #[track_caller]
+    pub fn admin_accepts_new_host_keys(&self) {
         self.admin(&[
             "--osh",
             "accountModify",
@@ -424,6 +431,19 @@ impl Sandbox {
             "accept-new",
         ])
         .code(0);
+    }
+
+    /// The last event of type `kind` for which `pred` holds.
+    #[must_use]
+    pub fn last_event(
+        &self,
+        kind: &str,
+        pred: impl Fn(&(String, Vec<(String, String)>)) -> bool,
+    ) -> Option<(String, Vec<(String, String)>)> {
+        self.events()
+            .into_iter()
+            .rev()
+            .find(|e| e.0 == kind && pred(e))
     }
 
     /// The raw datagrams the sandbox's syslog daemon received.

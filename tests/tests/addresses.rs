@@ -19,6 +19,19 @@ const SPELLINGS: &[&str] = &[
     "127.0.2",
 ];
 
+/// The admin gives itself an access to `tuser@HOST`, any port.
+fn add_access(sb: &Sandbox, host: &str) -> osh_tests::Run {
+    sb.admin(&[
+        "--osh",
+        "selfAddPersonalAccess",
+        "--host",
+        host,
+        "--user",
+        "tuser",
+        "--port-any",
+    ])
+}
+
 /// `tuser@HOST -p PORT -- echo REACHED` as the admin.
 fn reach(sb: &Sandbox, host: &str, port: &str) -> osh_tests::Run {
     sb.admin(&[
@@ -83,16 +96,7 @@ fn every_spelling_gets_the_verdict_of_the_address_it_reaches() {
     // The unspecified address and the bastion's own: never, even with an
     // access covering them, in any spelling; the bastion's sshd is on 127.0.0.1:2222.
     for host in ["0.0.0.0", "0.0.0.0/8", "127.0.0.1"] {
-        sb.admin(&[
-            "--osh",
-            "selfAddPersonalAccess",
-            "--host",
-            host,
-            "--user",
-            "tuser",
-            "--port-any",
-        ])
-        .code(0);
+        add_access(&sb, host).code(0);
     }
     for host in [
         "0.0.0.0",
@@ -135,17 +139,9 @@ fn access_limits_see_through_mapped_networks() {
     );
     // ::ffff:0.0.0.0/96 is 0.0.0.0/0: far wider than /24.
     for host in ["::ffff:0.0.0.0/96", "::ffff:10.0.0.0/104", "0.0.0.0/0"] {
-        sb.admin(&[
-            "--osh",
-            "selfAddPersonalAccess",
-            "--host",
-            host,
-            "--user",
-            "tuser",
-            "--port-any",
-        ])
-        .code(100)
-        .json_is(&[("/error_code", json!("ERR_INVALID_PARAMETER"))]);
+        add_access(&sb, host)
+            .code(100)
+            .json_is(&[("/error_code", json!("ERR_INVALID_PARAMETER"))]);
     }
     // /120 of the mapped notation is a /24: allowed, and listed as the IPv4 network.
     sb.admin(&[
@@ -164,14 +160,6 @@ fn access_limits_see_through_mapped_networks() {
     let mut access = TARGET_ACCESS.to_vec();
     access[3] = "::ffff:127.0.0.2";
     sb.admin(&access).code(0);
-    sb.admin(&[
-        "--osh",
-        "accountModify",
-        "--account",
-        "admin",
-        "--egress-strict-host-key-checking",
-        "accept-new",
-    ])
-    .code(0);
+    sb.admin_accepts_new_host_keys();
     reach(&sb, "127.0.0.2", "2223").code(0).contains("REACHED");
 }

@@ -123,14 +123,11 @@ fn egress_more() {
             &["tuser@127.0.0.2", "-p", "2223", "--", remote],
         );
         r.code(0);
-        let ev = sb.events();
-        let open = ev
-            .iter()
-            .rev()
-            .find(|e| e.0 == "open" && field(e, "cmdtype") == Some("ssh"))
+        let open = sb
+            .last_event("open", |e| field(e, "cmdtype") == Some("ssh"))
             .unwrap();
-        assert!(!field(open, "params").unwrap().contains("--stealth-stdout"));
-        let id = field(open, "uniqid").unwrap();
+        assert!(!field(&open, "params").unwrap().contains("--stealth-stdout"));
+        let id = field(&open, "uniqid").unwrap();
         let played = sb.root_ok(&format!(
             "ttyplay -n /home/admin/ttyrec/127.0.0.2/*.{id}.*.ttyrec"
         ));

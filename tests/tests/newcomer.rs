@@ -61,10 +61,7 @@ fn the_demo_walkthrough_works_as_printed_for_a_second_account() {
     }
     // bob's connection was recorded and logged as bob's.
     let closed = sb
-        .events()
-        .into_iter()
-        .rev()
-        .find(|e| e.0 == "close" && field(e, "cmdtype") == Some("ssh"))
+        .last_event("close", |e| field(e, "cmdtype") == Some("ssh"))
         .unwrap();
     assert_eq!(field(&closed, "account"), Some("bob"));
     sb.root_ok("ls /home/bob/ttyrec/127.0.0.2/*.ttyrec");
@@ -80,10 +77,7 @@ fn the_demo_walkthrough_works_as_printed_for_a_second_account() {
         .lacks("selfForgetHostKey")
         .lacks("(tuser)");
     let closed = sb
-        .events()
-        .into_iter()
-        .rev()
-        .find(|e| e.0 == "close" && field(e, "cmdtype") == Some("ssh"))
+        .last_event("close", |e| field(e, "cmdtype") == Some("ssh"))
         .unwrap();
     assert_eq!(field(&closed, "comment_close"), Some("hostkey_unknown"));
 }

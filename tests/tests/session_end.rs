@@ -74,7 +74,8 @@ fn signals_and_vanishing_clients_are_told_in_close() {
     sb.root_ok("pkill -KILL -f '^ssh -i .*admin@127.0.0.1 -- tuser@127.0.0.2'");
     let _ = client.wait();
     let closed = wait_close(&sb, "close after the client vanished", |e| {
-        field(e, "cmdtype") == Some("ssh") && field(e, "params").is_some_and(|p| p.contains("307"))
+        field(e, "cmdtype") == Some("ssh")
+            && field(e, "params").is_some_and(|p| p.ends_with("-- sleep 307"))
     });
     assert_eq!(
         field(&closed, "comment_close"),
