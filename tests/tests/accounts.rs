@@ -87,7 +87,7 @@ fn accounts() {
         ("/command", json!("accountGrantCommand")),
     ]);
     // ... and a helper called directly with sudo re-checks the caller itself.
-    let direct = sb.root("su -s /bin/sh bob -c 'sudo -n -u root /opt/osh/bin/helper/osh-accountCreate --account evil --uid-auto --no-key'");
+    let direct = sb.root("echo '{\"account\":\"evil\"}' | su -s /bin/sh bob -c 'sudo -n -u root /opt/osh/bin/helper/osh-accountCreate'");
     assert!(!direct.stdout.contains("\"error_code\":\"OK\""), "{direct}");
     assert!(
         sb.root("getent passwd evil").code != 0,

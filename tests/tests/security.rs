@@ -138,21 +138,24 @@ fn helpers_refuse_to_run_outside_sudo() {
     let _kc = sb.create_account("carol", 9031);
     let admin_uid = sb.root_ok("id -u admin").trim().to_owned();
     // bob starts helpers himself, claiming to be the admin through sudo's variables.
-    for (helper, args) in [
-        ("osh-accountFreeze", "--account carol --action freeze"),
+    for (helper, request) in [
+        (
+            "osh-accountFreeze",
+            r#"{"account":"carol","freeze":true,"reason":null}"#,
+        ),
         (
             "osh-accountModify",
-            "--account carol --option osh-only --value yes",
+            r#"{"account":"carol","option":"osh-only","value":"yes"}"#,
         ),
         (
             "osh-accountModifyPersonalAccess",
-            "--account carol --plugin accountAddPersonalAccess --action add --target 127.0.0.9",
+            r#"{"account":"carol","plugin":"accountAddPersonalAccess","add":true,"target":"127.0.0.9","force_key":null,"ttl":null,"comment":null}"#,
         ),
-        ("osh-accountRead", "--what list"),
+        ("osh-accountRead", r#"{"account":null,"what":"list"}"#),
     ] {
         let r = sb.root(&format!(
-            "runuser -u bob -- env SUDO_USER=admin SUDO_UID={admin_uid} SUDO_GID={admin_uid} \
-             SUDO_COMMAND=/bin/true /opt/osh/bin/helper/{helper} {args}"
+            "echo '{request}' | runuser -u bob -- env SUDO_USER=admin SUDO_UID={admin_uid} SUDO_GID={admin_uid} \
+             SUDO_COMMAND=/bin/true /opt/osh/bin/helper/{helper}"
         ));
         r.contains("ERR_SECURITY_VIOLATION")
             .contains("through sudo");
@@ -164,12 +167,20 @@ fn helpers_refuse_to_run_outside_sudo() {
         "carol was frozen by a forged SUDO_USER"
     );
     // Root, not through sudo, may still run a root helper (the installer does).
-    let r = sb.root("/opt/osh/bin/helper/osh-accountRead --what list");
+    let r =
+        sb.root(r#"echo '{"account":null,"what":"list"}' | /opt/osh/bin/helper/osh-accountRead"#);
     r.contains("ERR_SECURITY_VIOLATION");
     let r = sb.root(
-        "/opt/osh/bin/helper/osh-accountModify --account carol --option osh-only --value yes",
+        r#"echo '{"account":"carol","option":"osh-only","value":"yes"}' | /opt/osh/bin/helper/osh-accountModify"#,
     );
     r.contains("\"OK\"");
+    // Arguments on sudo's command line (which ps shows) are refused by the rule itself.
+    sb.admin(&["--osh", "info"]).code(0);
+    let r = sb.root(
+        "su -s /bin/sh admin -c 'sudo -n -u root /opt/osh/bin/helper/osh-accountModify --account carol'",
+    );
+    assert_ne!(r.code, 0, "{r}");
+    r.lacks("\"OK\"");
 }
 
 /// `ssh` to the bastion from a shell inside the sandbox, so a test can send

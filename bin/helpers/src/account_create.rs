@@ -9,23 +9,12 @@ use std::path::Path;
 use std::path::PathBuf;
 
 use osh_core::account::{self, BASTION_USERS};
-use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::helper::Caller;
+use osh_core::requests::AccountCreate;
 use osh_core::{Reply, Result, json, keys, paths, unix};
 
 use crate::sys::{self, make_dir, own, write_file};
 use osh_core::paths::tool;
-
-const SPEC: &[Opt] = &[
-    opt("account", Kind::Str),
-    opt("uid", Kind::Int),
-    opt("uid-auto", Kind::Flag),
-    opt("public-key", Kind::Str),
-    opt("always-active", Kind::Flag),
-    opt("osh-only", Kind::Flag),
-    opt("comment", Kind::Str),
-    opt("ttl", Kind::Int),
-];
 
 fn id_free(id: u32, tty_offset: u32) -> bool {
     unix::user_by_uid(id).is_none()
@@ -40,14 +29,9 @@ fn id_free(id: u32, tty_offset: u32) -> bool {
 }
 
 /// The helper's logic.
-pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
-    caller.require("accountCreate")?;
-    let p = crate::options(SPEC, args)?;
+pub fn run(caller: &Caller, req: AccountCreate) -> Result<Reply> {
     let cfg = &caller.config;
-    let name = p
-        .str("account")
-        .ok_or_else(|| Reply::missing("Missing --account"))?
-        .to_owned();
+    let name = req.account.clone();
     account::validate_name(&name)?;
     if unix::user(&name).is_some()
         || unix::group(&name).is_some()
@@ -58,7 +42,7 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
             format!("Account '{name}' already exists"),
         ));
     }
-    let key = match p.str("public-key") {
+    let key = match req.public_key.as_deref() {
         Some(line) => Some(keys::ingress_policy(line, cfg)?),
         None => None,
     };
@@ -66,11 +50,8 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
     let offset = u32::try_from(cfg.ttyrecGroupIdOffset)
         .map_err(|_| Reply::internal("bad ttyrecGroupIdOffset"))?;
     let _lock = sys::passwd_lock()?;
-    let uid = match (p.int("uid"), p.flag("uid-auto")) {
-        (Some(_), true) | (None, false) => {
-            return Err(Reply::invalid("Specify exactly one of --uid or --uid-auto"));
-        }
-        (Some(u), false) => {
+    let uid = match req.uid.map(i64::from) {
+        Some(u) => {
             if !(min..=max).contains(&u) {
                 return Err(Reply::invalid(format!(
                     "The uid must be between {min} and {max}"
@@ -85,7 +66,7 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
             }
             u
         }
-        (None, true) => (min..=max)
+        None => (min..=max)
             .rev()
             .filter_map(|u| u32::try_from(u).ok())
             .find(|u| id_free(*u, offset))
@@ -97,7 +78,7 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
             })?,
     };
     let home = paths::home(&name);
-    let created = create(caller, &name, uid, offset, &home, key.as_ref(), &p);
+    let created = create(caller, &name, uid, offset, &home, key.as_ref(), &req);
     let private = match created {
         Ok(p) => p,
         Err(e) => {
@@ -118,14 +99,11 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
             "public_key",
             key.as_ref().map(|k| k.line.clone()).unwrap_or_default(),
         )
-        .field(
-            "always_active",
-            if p.flag("always-active") { "1" } else { "0" },
-        )
-        .field("uid_auto", if p.flag("uid-auto") { "1" } else { "0" })
-        .field("osh_only", if p.flag("osh-only") { "1" } else { "0" })
+        .field("always_active", if req.always_active { "1" } else { "0" })
+        .field("uid_auto", if req.uid.is_none() { "1" } else { "0" })
+        .field("osh_only", if req.osh_only { "1" } else { "0" })
         .field("immutable_key", "0")
-        .field("comment", p.str("comment").unwrap_or(""));
+        .field("comment", req.comment.as_deref().unwrap_or(""));
     crate::log(cfg, ev);
     // The admin installs this on the servers the account will reach.
     let egress = std::fs::read_to_string(private.with_file_name(format!(
@@ -151,7 +129,7 @@ fn create(
     offset: u32,
     home: &Path,
     key: Option<&osh_core::sshkey::PublicKey>,
-    p: &osh_core::getopt::Parsed,
+    req: &AccountCreate,
 ) -> Result<PathBuf> {
     let cfg = &caller.config;
     let id = uid.to_string();
@@ -211,8 +189,8 @@ fn create(
         "datetime_local": sys::now_human(),
         "timestamp": now,
         "bastion_version": osh_core::ui::VERSION,
-        "uid_auto": p.flag("uid-auto"),
-        "comment": p.str("comment"),
+        "uid_auto": req.uid.is_none(),
+        "comment": req.comment.as_deref(),
     });
     // Private settings: the account's own, readable by keyreader (group), never by others.
     let private = |key: &str, content: &[u8]| {
@@ -226,13 +204,13 @@ fn create(
     };
     private("creation_info", info.to_string().as_bytes())?;
     private("creation_timestamp", now.to_string().as_bytes())?;
-    if let Some(ttl) = p.int("ttl") {
+    if let Some(ttl) = req.ttl {
         if ttl <= 0 {
             return Err(Reply::invalid("--ttl must be a positive number of seconds"));
         }
         private("account_ttl", ttl.to_string().as_bytes())?;
     }
-    if p.flag("osh-only") {
+    if req.osh_only {
         private("osh_only", b"yes")?;
     }
     let private = keys::generate_egress(&ssh, name, cfg, now)?;
@@ -256,7 +234,7 @@ fn create(
     let adir = paths::allowkeeper_dir(name);
     make_dir(&adir, akuid, akgid, 0o755)?;
     write_file(&adir.join("allowed.private"), b"", akuid, akgid, 0o644)?;
-    if p.flag("always-active") {
+    if req.always_active {
         write_file(
             &adir.join("config.always_active"),
             b"yes",

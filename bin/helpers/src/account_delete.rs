@@ -7,20 +7,16 @@
 
 use std::path::PathBuf;
 
-use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::helper::Caller;
+use osh_core::requests::AccountDelete;
 use osh_core::{Reply, Result, json, paths, unix};
 
 use crate::sys::{self, make_dir};
 use osh_core::paths::tool;
 
-const SPEC: &[Opt] = &[opt("account", Kind::Str)];
-
 /// The helper's logic.
-pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
-    caller.require("accountDelete")?;
-    let p = crate::options(SPEC, args)?;
-    let acct = crate::target_account(caller, &p, "delete")?;
+pub fn run(caller: &Caller, req: AccountDelete) -> Result<Reply> {
+    let acct = crate::target_account(caller, &req.account, "delete")?;
     if acct.name == caller.name {
         return Err(Reply::new(
             "KO_CANNOT_DELETE_SELF",

@@ -3,32 +3,16 @@
 //! The flag is `/home/allowkeeper/ACCOUNT/config.frozen`, a file only allowkeeper
 //! can write, read by osh at every login.
 
-use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::helper::Caller;
+use osh_core::requests::AccountFreeze;
 use osh_core::{Reply, Result, json};
 
 use crate::sys::{self, write_file};
 
-const SPEC: &[Opt] = &[
-    opt("account", Kind::Str),
-    opt("action", Kind::Str),
-    opt("reason", Kind::Str),
-];
-
 /// The helper's logic.
-pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
-    let p = crate::options(SPEC, args)?;
-    let freeze = match p.str("action") {
-        Some("freeze") => true,
-        Some("unfreeze") => false,
-        _ => return Err(Reply::invalid("--action must be freeze or unfreeze")),
-    };
-    caller.require(if freeze {
-        "accountFreeze"
-    } else {
-        "accountUnfreeze"
-    })?;
-    let acct = crate::target_account(caller, &p, "freeze or unfreeze")?;
+pub fn run(caller: &Caller, req: AccountFreeze) -> Result<Reply> {
+    let freeze = req.freeze;
+    let acct = crate::target_account(caller, &req.account, "freeze or unfreeze")?;
     let file = acct.public_config("frozen");
     if freeze {
         if acct.name == caller.name {
@@ -43,7 +27,8 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
                 format!("Account {} was already frozen", acct.name),
             ));
         }
-        let info = json!({"reason": p.str("reason"), "by": caller.name, "timestamp": sys::epoch()});
+        let info =
+            json!({"reason": req.reason.as_deref(), "by": caller.name, "timestamp": sys::epoch()});
         let me = nix::unistd::geteuid().as_raw();
         write_file(
             &file,
@@ -66,7 +51,7 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         crate::event("account")
             .field("action", if freeze { "freeze" } else { "unfreeze" })
             .field("account", &acct.name)
-            .field("comment", p.str("reason").unwrap_or("")),
+            .field("comment", req.reason.as_deref().unwrap_or("")),
     );
     let verb = if freeze { "frozen" } else { "unfrozen" };
     Ok(

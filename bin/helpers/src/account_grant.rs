@@ -1,19 +1,13 @@
 //! `osh-accountGrantCommand` (as root): grant or revoke a restricted command,
 //! that is, add or remove the account from the `osh-COMMAND` Unix group.
 
-use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::helper::Caller;
+use osh_core::requests::AccountGrant;
 use osh_core::unix::Memberships;
 use osh_core::{Reply, Result, json, paths, unix};
 
 use crate::sys;
 use osh_core::paths::tool;
-
-const SPEC: &[Opt] = &[
-    opt("account", Kind::Str),
-    opt("command", Kind::Str),
-    opt("action", Kind::Str),
-];
 
 /// Whether `cmd` can be granted: an installed restricted plugin, or `auditor`.
 fn grantable(cmd: &str) -> bool {
@@ -26,22 +20,10 @@ fn grantable(cmd: &str) -> bool {
 }
 
 /// The helper's logic.
-pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
-    let p = crate::options(SPEC, args)?;
-    let grant = match p.str("action") {
-        Some("grant") => true,
-        Some("revoke") => false,
-        _ => return Err(Reply::invalid("--action must be grant or revoke")),
-    };
-    caller.require(if grant {
-        "accountGrantCommand"
-    } else {
-        "accountRevokeCommand"
-    })?;
-    let acct = crate::target_account(caller, &p, "change the grants of")?;
-    let cmd = p
-        .str("command")
-        .ok_or_else(|| Reply::missing("Missing --command"))?;
+pub fn run(caller: &Caller, req: AccountGrant) -> Result<Reply> {
+    let grant = req.grant;
+    let acct = crate::target_account(caller, &req.account, "change the grants of")?;
+    let cmd = req.command.as_str();
     if !grantable(cmd) {
         return Err(Reply::invalid(format!(
             "'{}' is not a restricted command that can be granted",
@@ -104,5 +86,5 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         )
     };
     Ok(Reply::new("OK", msg)
-        .with_value(json!({"account": acct.name, "command": cmd, "action": p.str("action")})))
+        .with_value(json!({"account": acct.name, "command": cmd, "action": if grant { "grant" } else { "revoke" }})))
 }

@@ -4,19 +4,13 @@
 //! flag given and reports each result under the option's name.
 
 use osh_core::account::Account;
-use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::helper::Caller;
+use osh_core::requests::AccountModify;
 use osh_core::unix::Memberships;
 use osh_core::{Reply, Result, unix};
 
 use crate::sys::{self, write_file};
 use osh_core::paths::tool;
-
-const SPEC: &[Opt] = &[
-    opt("account", Kind::Str),
-    opt("option", Kind::Str),
-    opt("value", Kind::Str),
-];
 
 fn yes_no(v: &str) -> Result<bool> {
     match v {
@@ -100,16 +94,9 @@ fn ssh_config(acct: &Account, mode: &str) -> Result<Reply> {
 }
 
 /// The helper's logic.
-pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
-    caller.require("accountModify")?;
-    let p = crate::options(SPEC, args)?;
-    let acct = crate::target_account(caller, &p, "modify")?;
-    let option = p
-        .str("option")
-        .ok_or_else(|| Reply::missing("Missing --option"))?;
-    let value = p
-        .str("value")
-        .ok_or_else(|| Reply::missing("Missing --value"))?;
+pub fn run(caller: &Caller, req: AccountModify) -> Result<Reply> {
+    let acct = crate::target_account(caller, &req.account, "modify")?;
+    let (option, value) = (req.option.as_str(), req.value.as_str());
     let ak = unix::user("allowkeeper")
         .ok_or_else(|| Reply::internal("the allowkeeper user is missing"))?;
     let (akuid, akgid) = (ak.uid.as_raw(), ak.gid.as_raw());

@@ -5,13 +5,11 @@
 
 use std::os::unix::fs::MetadataExt as _;
 
-use osh_core::account::{Account, BASTION_USERS};
-use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::account::{self, Account, BASTION_USERS};
 use osh_core::helper::Caller;
+use osh_core::requests::{AccountRead, Read};
 use osh_core::serde_json::{self, Map};
 use osh_core::{Reply, Result, Value, json, keys, paths, unix};
-
-const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("what", Kind::Str)];
 
 fn read(acct: &Account, key: &str) -> Value {
     std::fs::read_to_string(acct.private_config(key)).map_or(Value::Null, |s| json!(s.trim()))
@@ -52,30 +50,30 @@ fn info(acct: &Account) -> Value {
     })
 }
 
-/// The helper's logic.
-pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
-    let p = crate::options(SPEC, args)?;
-    match p.str("what") {
-        Some("ingress") => {
-            caller.require("accountListIngressKeys")?;
-            let acct = crate::existing_account(&p)?;
+/// The helper's logic (the caller's grant for `req.what` is already checked).
+pub fn run(caller: &Caller, req: AccountRead) -> Result<Reply> {
+    let acct = || {
+        account::bastion_account(
+            req.account
+                .as_deref()
+                .ok_or_else(|| Reply::missing("Missing the account"))?,
+        )
+    };
+    match req.what {
+        Read::Ingress => {
+            let acct = acct()?;
             let k = keys::read_authorized(&acct.home.join(paths::AUTHORIZED_KEYS));
             Ok(Reply::ok(
                 json!({"account": acct.name, "keys": keys::keys_value(&k)}),
             ))
         }
-        Some("egress") => {
-            caller.require("accountListEgressKeys")?;
-            let acct = crate::existing_account(&p)?;
+        Read::Egress => {
+            let acct = acct()?;
             let from = keys::egress_from(&caller.config);
             Ok(Reply::ok(keys::egress_keys_value(&acct.home, &from)))
         }
-        Some("info") => {
-            caller.require("accountInfo")?;
-            Ok(Reply::ok(info(&crate::existing_account(&p)?)))
-        }
-        Some("list") => {
-            caller.require("accountList")?;
+        Read::Info => Ok(Reply::ok(info(&acct()?))),
+        Read::List => {
             let members = unix::group(BASTION_USERS)
                 .map(|g| g.mem)
                 .unwrap_or_default();
@@ -87,8 +85,5 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
             }
             Ok(Reply::ok(Value::Object(out)))
         }
-        _ => Err(Reply::invalid(
-            "--what must be ingress, egress, info or list",
-        )),
     }
 }

@@ -18,35 +18,15 @@ pub mod personal_access;
 mod sys;
 
 use osh_core::account::{self, Account};
-use osh_core::getopt::{self, Opt, Parsed};
 use osh_core::helper::Caller;
 use osh_core::log::Event;
-use osh_core::{Reply, Result, logging};
+use osh_core::{Result, logging};
 
-/// Parse a helper's arguments; helpers are called by our plugins only, so any
-/// leftover is a bug or an attack, and refused.
-pub(crate) fn options(spec: &[Opt], args: &[String]) -> Result<Parsed> {
-    let p = getopt::parse(spec, args);
-    if p.rest.is_empty() {
-        Ok(p)
-    } else {
-        Err(Reply::new("ERR_BAD_OPTIONS", "Unexpected arguments"))
-    }
-}
-
-/// The `--account` argument: a valid name of an existing bastion account.
-pub(crate) fn existing_account(p: &Parsed) -> Result<Account> {
-    let name = p
-        .str("account")
-        .ok_or_else(|| Reply::missing("Missing --account"))?;
-    account::bastion_account(name)
-}
-
-/// The `--account` a helper is about to change: it exists, and the caller may
-/// act on it ([`osh_core::helper::Caller::may_act_on`]). Every helper that
-/// changes an account takes its target through here.
-pub(crate) fn target_account(caller: &Caller, p: &Parsed, verb: &str) -> Result<Account> {
-    let acct = existing_account(p)?;
+/// The account a helper is about to change: an existing bastion account,
+/// and one the caller may act on ([`osh_core::helper::Caller::may_act_on`]).
+/// Every helper that changes an account takes its target through here.
+pub(crate) fn target_account(caller: &Caller, name: &str, verb: &str) -> Result<Account> {
+    let acct = account::bastion_account(name)?;
     caller.may_act_on(&acct, verb)?;
     Ok(acct)
 }

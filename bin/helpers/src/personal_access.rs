@@ -7,53 +7,30 @@ use std::os::unix::fs::OpenOptionsExt as _;
 
 use nix::fcntl::{Flock, FlockArg};
 use osh_acl::Entry;
-use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::helper::Caller;
+use osh_core::requests::PersonalAccess;
 use osh_core::{Reply, Result, access, json, paths};
 
 use crate::sys;
 
-const SPEC: &[Opt] = &[
-    opt("account", Kind::Str),
-    opt("action", Kind::Str),
-    opt("target", Kind::Str),
-    opt("plugin", Kind::Str),
-    opt("force-key", Kind::Str),
-    opt("ttl", Kind::Int),
-    opt("comment", Kind::Str),
-];
-
-/// The helper's logic.
-pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
-    let p = crate::options(SPEC, args)?;
-    let plugin = p
-        .str("plugin")
-        .filter(|n| access::PLUGINS.contains(n))
-        .ok_or_else(|| Reply::invalid("Bad --plugin"))?;
-    caller.require(plugin)?;
-    let acct = crate::target_account(caller, &p, "change the accesses of")?;
-    // self* plugins act on the caller's own account only.
-    if plugin.starts_with("self") && acct.name != caller.name {
+/// The helper's logic (the caller's grant of `req.plugin` is already checked).
+pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
+    let plugin = req.plugin.as_str();
+    let acct = crate::target_account(caller, &req.account, "change the accesses of")?;
+    if access::SELF_ONLY.contains(&plugin) && acct.name != caller.name {
         return Err(Reply::new(
             "ERR_SECURITY_VIOLATION",
             format!("{plugin} only acts on your own account"),
         ));
     }
-    let add = match p.str("action") {
-        Some("add") => true,
-        Some("del") => false,
-        _ => return Err(Reply::invalid("--action must be add or del")),
-    };
-    let target = Entry::parse_target(
-        p.str("target")
-            .ok_or_else(|| Reply::missing("Missing --target"))?,
-    )
-    .map_err(|e| Reply::new("KO_INVALID_PARAMETER", e.0))?;
+    let add = req.add;
+    let target =
+        Entry::parse_target(&req.target).map_err(|e| Reply::new("KO_INVALID_PARAMETER", e.0))?;
     if add {
         access::check_limits(plugin, &acct.name, &target)?;
     }
-    if let Some(fp) = p.str("force-key")
-        && (!fp.starts_with("SHA256:") || fp.len() > 60 || fp.contains(char::is_whitespace))
+    if let Some(fp) = req.force_key.as_deref()
+        && !access::valid_fingerprint(fp)
     {
         return Err(Reply::invalid("--force-key takes a SHA256:... fingerprint"));
     }
@@ -77,9 +54,9 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         "ip": if target.net.prefix_len() == target.net.max_prefix_len() { target.net.addr().to_string() } else { target.net.to_string() },
         "user": target.user,
         "port": target.port,
-        "ttl": p.int("ttl"),
-        "forceKey": p.str("force-key"),
-        "comment": p.str("comment"),
+        "ttl": req.ttl,
+        "forceKey": req.force_key.as_deref(),
+        "comment": req.comment.as_deref(),
     });
     let me = (
         nix::unistd::geteuid().as_raw(),
@@ -100,9 +77,9 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
         let mut e = target.clone();
         e.added_by = Some(caller.name.clone());
         e.added_date = Some(sys::now_human());
-        e.force_key = p.str("force-key").map(str::to_owned);
-        e.comment = p.str("comment").map(str::to_owned);
-        if let Some(ttl) = p.int("ttl") {
+        e.force_key = req.force_key.as_deref().map(str::to_owned);
+        e.comment = req.comment.as_deref().map(str::to_owned);
+        if let Some(ttl) = req.ttl {
             let ttl = u64::try_from(ttl)
                 .ok()
                 .filter(|t| *t > 0)
@@ -148,13 +125,10 @@ pub fn run(caller: &Caller, args: &[String]) -> Result<Reply> {
                 "port",
                 target.port.map(|p| p.to_string()).unwrap_or_default(),
             )
-            .field(
-                "ttl",
-                p.int("ttl").map(|t| t.to_string()).unwrap_or_default(),
-            )
-            .field("force_key", p.str("force-key").unwrap_or(""))
+            .field("ttl", req.ttl.map(|t| t.to_string()).unwrap_or_default())
+            .field("force_key", req.force_key.as_deref().unwrap_or(""))
             .field("force_password", "")
-            .field("comment", p.str("comment").unwrap_or("")),
+            .field("comment", req.comment.as_deref().unwrap_or("")),
     );
     let verb = if add { "added to" } else { "removed from" };
     Ok(Reply::new(

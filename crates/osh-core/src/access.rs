@@ -19,6 +19,21 @@ pub const PLUGINS: &[&str] = &[
     "accountDelPersonalAccess",
 ];
 
+/// The ones of [`PLUGINS`] that act on the caller's own account only.
+pub const SELF_ONLY: &[&str] = &["selfAddPersonalAccess", "selfDelPersonalAccess"];
+
+/// A fingerprint an access can be forced to: `SHA256:` and base64, as
+/// `ssh-keygen -l` prints them.
+#[must_use]
+pub fn valid_fingerprint(fp: &str) -> bool {
+    fp.strip_prefix("SHA256:").is_some_and(|b| {
+        !b.is_empty()
+            && b.len() <= 60
+            && b.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=')
+    })
+}
+
 /// `/etc/bastion/plugin.NAME.conf`, if present and trustworthy (root-owned, not
 /// group/world-writable); an untrustworthy file is an error, not ignored.
 pub fn plugin_config(name: &str) -> Result<Map<String, Value>> {

@@ -8,7 +8,6 @@
 //! The sudoers rules are one line per helper, not per entity (see the-bastion#631
 //! for what per-entity rules cost).
 
-use std::ffi::OsStr;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
@@ -18,46 +17,50 @@ use crate::config::Config;
 use crate::envelope::{self, JsonMode};
 use crate::paths;
 use crate::reply::{Reply, Result};
+use crate::requests::Request;
 use crate::unix::Memberships;
 
-/// Every helper and the user it runs as, declared once: the plugin's call
-/// (`sudo -u`), the helper's own check of who it runs as, and the sudoers
-/// template (checked by a test) all come from here.
-pub const HELPERS: &[(&str, &str)] = &[
-    ("accountCreate", "root"),
-    ("accountDelete", "root"),
-    ("accountModify", "root"),
-    ("accountGrantCommand", "root"),
-    ("accountFreeze", "allowkeeper"),
-    ("accountRead", "keyreader"),
-    ("accountModifyPersonalAccess", "allowkeeper"),
-];
-
-/// The user helper `name` runs as.
+/// The user helper `name` runs as ([`crate::requests::HELPERS`]).
 #[must_use]
 pub fn runas(name: &str) -> Option<&'static str> {
-    HELPERS.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+    crate::requests::HELPERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, r)| *r)
 }
 
-/// Run helper `name` (as the user [`HELPERS`] declares) and return its reply.
-pub fn call<S: AsRef<OsStr>>(name: &str, args: &[S]) -> Reply {
-    let Some(runas) = runas(name) else {
-        return Reply::internal(format!("{name} is not a declared helper"));
-    };
+/// The most a helper reads of its request.
+const MAX_REQUEST: u64 = 1 << 20;
+
+/// Send `req` to its helper (as the user the request type declares) and
+/// return the helper's reply.
+pub fn call<R: Request>(req: &R) -> Reply {
+    use std::io::Write as _;
+    let name = R::HELPER;
     let path = paths::helper(name);
-    let mut cmd = if nix::unistd::geteuid().is_root() && runas == "root" {
+    let mut cmd = if nix::unistd::geteuid().is_root() && R::RUNAS == "root" {
         Command::new(&path)
     } else {
         let mut c = Command::new(paths::tool::SUDO);
-        c.args(["-n", "-u", runas, "--"]).arg(&path);
+        c.args(["-n", "-u", R::RUNAS, "--"]).arg(&path);
         c
     };
-    cmd.args(args)
-        .stdin(Stdio::null())
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    let body = match serde_json::to_vec(req) {
+        Ok(b) => b,
+        Err(e) => return Reply::internal(format!("can't encode the request to {name}: {e}")),
+    };
     // Passed through sudo by its env_keep rule, so helpers log the same uniqid.
-    let output = match cmd.output() {
+    let output = cmd.spawn().and_then(|mut child| {
+        if let Some(mut stdin) = child.stdin.take() {
+            // A helper that refuses early may not read it all: not an error here.
+            let _ = stdin.write_all(&body);
+        }
+        child.wait_with_output()
+    });
+    let output = match output {
         Ok(o) => o,
         Err(e) => {
             return Reply::new(
@@ -161,9 +164,7 @@ impl Caller {
 /// sudo sets the real and effective uid to that user, so a helper started
 /// directly by an account runs as that account and is refused here, before
 /// anything reads `SUDO_USER` (which such a caller could set to anything).
-fn check_runas(name: &str) -> Result<()> {
-    let want =
-        runas(name).ok_or_else(|| Reply::internal(format!("{name} is not a declared helper")))?;
+fn check_runas(want: &str) -> Result<()> {
     let want_uid = crate::unix::user(want)
         .map(|u| u.uid)
         .ok_or_else(|| Reply::internal(format!("the user {want} is missing, run the installer")))?;
@@ -178,8 +179,8 @@ fn check_runas(name: &str) -> Result<()> {
 }
 
 /// Establish the caller of this helper from sudo's environment.
-fn caller(name: &str) -> Result<Caller> {
-    check_runas(name)?;
+fn caller(runas: &str) -> Result<Caller> {
+    check_runas(runas)?;
     let config = crate::config::load_default()
         .map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?
         .config;
@@ -226,16 +227,30 @@ fn caller(name: &str) -> Result<Caller> {
     })
 }
 
-/// The `main` of every helper: establish the caller, run `f`, print the envelope.
-/// Always exits 0, like The Bastion's helpers: the answer is in the envelope.
-pub fn main(name: &str, f: fn(&Caller, &[String]) -> Result<Reply>) -> std::process::ExitCode {
+/// The `main` of every helper: check who runs it and who asked, read the
+/// request from standard input, check the caller holds the request's right,
+/// run `f`, print the envelope. Always exits 0, like The Bastion's helpers:
+/// the answer is in the envelope.
+pub fn serve<R: Request>(f: fn(&Caller, R) -> Result<Reply>) -> std::process::ExitCode {
+    use std::io::Read as _;
     // Helpers never create anything readable by others by accident.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let reply = match caller(name).and_then(|c| f(&c, &args)) {
+    let request = || -> Result<R> {
+        let mut text = String::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_REQUEST)
+            .read_to_string(&mut text)?;
+        crate::requests::decode(&text).map_err(|e| Reply::new("ERR_BAD_OPTIONS", e))
+    };
+    let reply = match caller(R::RUNAS).and_then(|c| {
+        let req = request()?;
+        c.require(req.right())?;
+        f(&c, req)
+    }) {
         Ok(r) | Err(r) => r,
     };
-    if let Some(text) = envelope::render(JsonMode::Default, Some(name), &reply) {
+    if let Some(text) = envelope::render(JsonMode::Default, Some(R::HELPER), &reply) {
         print!("{text}");
     }
     std::process::ExitCode::SUCCESS
@@ -259,12 +274,12 @@ mod tests {
                 .unwrap_or_else(|| panic!("no run-as user in {line}"));
             let helper = line
                 .rsplit_once("/bin/helper/osh-")
-                .map(|(_, h)| h.trim())
+                .and_then(|(_, h)| h.split_whitespace().next())
                 .unwrap_or_else(|| panic!("no helper in {line}"));
             assert_eq!(runas(helper), Some(user), "{line}");
             seen.push(helper.to_owned());
         }
-        for (name, _) in HELPERS {
+        for (name, _) in crate::requests::HELPERS {
             assert!(seen.iter().any(|s| s == name), "no sudoers rule for {name}");
         }
     }

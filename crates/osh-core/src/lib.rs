@@ -21,6 +21,7 @@ pub mod paths;
 pub mod plugin;
 pub mod recording;
 pub mod reply;
+pub mod requests;
 pub mod sys;
 pub mod ui;
 pub mod unix;

@@ -157,8 +157,8 @@ impl Ctx {
     }
 
     /// Run a helper and turn a non-OK answer into an error.
-    pub fn helper<S: AsRef<std::ffi::OsStr>>(&self, name: &str, args: &[S]) -> Result<Reply> {
-        let r = helper::call(name, args);
+    pub fn helper<R: crate::requests::Request>(&self, req: &R) -> Result<Reply> {
+        let r = helper::call(req);
         if r.is_ok() { Ok(r) } else { Err(r) }
     }
 

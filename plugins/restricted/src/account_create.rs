@@ -2,6 +2,7 @@
 
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::requests::AccountCreate;
 use osh_core::{Reply, Result, keys};
 
 /// The plugin.
@@ -58,26 +59,19 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         .as_deref()
         .map(|l| keys::ingress_policy(l, &ctx.config))
         .transpose()?;
-    let mut args: Vec<String> = vec!["--account".into(), name.into()];
-    match p.int("uid") {
-        Some(uid) => args.extend(["--uid".into(), uid.to_string()]),
-        None => args.push("--uid-auto".into()),
-    }
-    if let Some(k) = &key {
-        args.extend(["--public-key".into(), k.line.clone()]);
-    }
-    for flag in ["always-active", "osh-only"] {
-        if p.flag(flag) {
-            args.push(format!("--{flag}"));
-        }
-    }
-    if let Some(t) = p.int("ttl") {
-        args.extend(["--ttl".into(), t.to_string()]);
-    }
-    if let Some(c) = p.str("comment") {
-        args.extend(["--comment".into(), c.into()]);
-    }
-    let r = ctx.helper("accountCreate", &args)?;
+    let req = AccountCreate {
+        account: name.to_owned(),
+        uid: p
+            .int("uid")
+            .map(|u| u32::try_from(u).map_err(|_| Reply::invalid("Bad --uid")))
+            .transpose()?,
+        public_key: key.map(|k| k.line),
+        always_active: p.flag("always-active"),
+        osh_only: p.flag("osh-only"),
+        comment: p.str("comment").map(str::to_owned),
+        ttl: p.int("ttl"),
+    };
+    let r = ctx.helper(&req)?;
     ctx.out.info(&r.msg);
     if let Some(line) = r.value["egress_key"]["line"].as_str() {
         ctx.out.info(&format!(

@@ -2,6 +2,7 @@
 
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::requests::AccountDelete;
 use osh_core::{Reply, Result};
 
 /// The plugin.
@@ -31,7 +32,9 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
             ));
         }
     }
-    let r = ctx.helper("accountDelete", &["--account", name])?;
+    let r = ctx.helper(&AccountDelete {
+        account: name.to_owned(),
+    })?;
     ctx.out.info(&r.msg);
     Ok(r)
 }

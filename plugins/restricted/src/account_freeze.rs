@@ -2,6 +2,7 @@
 
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::requests::AccountFreeze;
 use osh_core::{Reply, Result};
 
 /// `accountFreeze`.
@@ -22,22 +23,22 @@ pub const UNFREEZE: Plugin = Plugin {
 
 const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("reason", Kind::Str)];
 
-fn toggle(ctx: &mut Ctx, action: &str) -> Result<Reply> {
+fn toggle(ctx: &mut Ctx, freeze: bool) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let name = plugin::account_name(&p, "account")?;
-    let mut args = vec!["--account", name, "--action", action];
-    if let Some(r) = p.str("reason") {
-        args.extend(["--reason", r]);
-    }
-    let r = ctx.helper("accountFreeze", &args)?;
+    let r = ctx.helper(&AccountFreeze {
+        account: name.to_owned(),
+        freeze,
+        reason: p.str("reason").map(str::to_owned),
+    })?;
     ctx.out.info(&r.msg);
     Ok(r)
 }
 
 fn freeze(ctx: &mut Ctx) -> Result<Reply> {
-    toggle(ctx, "freeze")
+    toggle(ctx, true)
 }
 
 fn unfreeze(ctx: &mut Ctx) -> Result<Reply> {
-    toggle(ctx, "unfreeze")
+    toggle(ctx, false)
 }

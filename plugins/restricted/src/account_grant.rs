@@ -2,6 +2,7 @@
 
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::requests::AccountGrant;
 use osh_core::{Reply, Result};
 
 /// `accountGrantCommand`.
@@ -23,24 +24,25 @@ pub const REVOKE: Plugin = Plugin {
 
 const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("command", Kind::Str)];
 
-fn change(ctx: &mut Ctx, action: &str) -> Result<Reply> {
+fn change(ctx: &mut Ctx, grant: bool) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let name = plugin::account_name(&p, "account")?;
     let cmd = p
         .str("command")
         .ok_or_else(|| Reply::missing("Missing mandatory parameter --command"))?;
-    let r = ctx.helper(
-        "accountGrantCommand",
-        &["--account", name, "--command", cmd, "--action", action],
-    )?;
+    let r = ctx.helper(&AccountGrant {
+        account: name.to_owned(),
+        command: cmd.to_owned(),
+        grant,
+    })?;
     ctx.out.info(&r.msg);
     Ok(r)
 }
 
 fn grant(ctx: &mut Ctx) -> Result<Reply> {
-    change(ctx, "grant")
+    change(ctx, true)
 }
 
 fn revoke(ctx: &mut Ctx) -> Result<Reply> {
-    change(ctx, "revoke")
+    change(ctx, false)
 }

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use osh_core::account::{self, Account};
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::requests::{AccountRead, Read};
 use osh_core::unix::Memberships;
 use osh_core::{Reply, Result, Value, json};
 
@@ -84,10 +85,10 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let acct = plugin::target_account(&p, "account")?;
     let private = ctx
-        .helper(
-            "accountRead",
-            &["--account", acct.name.as_str(), "--what", "info"],
-        )?
+        .helper(&AccountRead {
+            account: Some(acct.name.clone()),
+            what: Read::Info,
+        })?
         .value;
     let v = state(&acct, ctx, &private);
     let yes = |k: &str| if v[k] == json!(1) { "yes" } else { "no" };

@@ -3,6 +3,7 @@
 use osh_core::account::Account;
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{Ctx, Plugin};
+use osh_core::requests::{AccountRead, Read};
 use osh_core::serde_json::Map;
 use osh_core::{Reply, Result, Value, account};
 
@@ -21,7 +22,12 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     if let Some(a) = p.str("account") {
         account::validate_name(a)?;
     }
-    let all = ctx.helper("accountRead", &["--what", "list"])?.value;
+    let all = ctx
+        .helper(&AccountRead {
+            account: None,
+            what: Read::List,
+        })?
+        .value;
     let mut out = Map::new();
     let mut text = String::new();
     for (name, private) in all.as_object().into_iter().flatten() {

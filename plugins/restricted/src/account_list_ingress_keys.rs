@@ -2,6 +2,7 @@
 
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::requests::{AccountRead, Read};
 use osh_core::sshkey::PublicKey;
 use osh_core::{Reply, Result};
 
@@ -18,10 +19,10 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str)];
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let acct = plugin::target_account(&p, "account")?;
-    let r = ctx.helper(
-        "accountRead",
-        &["--account", acct.name.as_str(), "--what", "ingress"],
-    )?;
+    let r = ctx.helper(&AccountRead {
+        account: Some(acct.name.clone()),
+        what: Read::Ingress,
+    })?;
     let keys: Vec<PublicKey> = r.value["keys"]
         .as_array()
         .into_iter()

@@ -2,6 +2,7 @@
 
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::requests::{AccountRead, Read};
 use osh_core::{Reply, Result};
 
 /// `accountListAccesses`.
@@ -33,10 +34,10 @@ fn accesses(ctx: &mut Ctx) -> Result<Reply> {
 fn egress_keys(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let acct = plugin::target_account(&p, "account")?;
-    let r = ctx.helper(
-        "accountRead",
-        &["--account", acct.name.as_str(), "--what", "egress"],
-    )?;
+    let r = ctx.helper(&AccountRead {
+        account: Some(acct.name.clone()),
+        what: Read::Egress,
+    })?;
     ctx.out
         .info(&osh_plugins_open::self_lists::describe_egress(&r.value));
     Ok(Reply::ok(r.value))

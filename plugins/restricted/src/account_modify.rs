@@ -3,6 +3,7 @@
 
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::requests::AccountModify;
 use osh_core::serde_json::Map;
 use osh_core::{Reply, Result, Value, json};
 
@@ -74,17 +75,11 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     let mut out = Map::new();
     let mut all_ok = true;
     for (name, value) in given {
-        let r = osh_core::helper::call(
-            "accountModify",
-            &[
-                "--account",
-                acct.name.as_str(),
-                "--option",
-                name,
-                "--value",
-                value,
-            ],
-        );
+        let r = osh_core::helper::call(&AccountModify {
+            account: acct.name.clone(),
+            option: name.to_owned(),
+            value: value.to_owned(),
+        });
         all_ok &= r.is_ok();
         ctx.out.info(&format!(
             "{name}: {}",

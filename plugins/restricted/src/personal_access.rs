@@ -7,6 +7,7 @@
 
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{self, Ctx, Plugin};
+use osh_core::requests::PersonalAccess;
 use osh_core::{Reply, Result, access};
 
 const HELP_TARGET: &str = "  --host HOST|NET        the server (or network) -- osh's own option\n\
@@ -91,28 +92,16 @@ fn change(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) -> Result<Reply
     if add {
         access::check_limits(plugin, &account, &target)?;
     }
-    let mut args = vec![
-        "--account".to_owned(),
+    let req = PersonalAccess {
         account,
-        "--action".into(),
-        if add { "add" } else { "del" }.into(),
-        "--target".into(),
-        target.target(),
-        "--plugin".into(),
-        plugin.into(),
-    ];
-    if add {
-        for (k, v) in [
-            ("force-key", p.str("force-key").map(str::to_owned)),
-            ("ttl", p.int("ttl").map(|t| t.to_string())),
-            ("comment", p.str("comment").map(str::to_owned)),
-        ] {
-            if let Some(v) = v {
-                args.extend([format!("--{k}"), v]);
-            }
-        }
-    }
-    let r = ctx.helper("accountModifyPersonalAccess", &args)?;
+        plugin: plugin.into(),
+        add,
+        target: target.target(),
+        force_key: p.str("force-key").filter(|_| add).map(str::to_owned),
+        ttl: p.int("ttl").filter(|_| add),
+        comment: p.str("comment").filter(|_| add).map(str::to_owned),
+    };
+    let r = ctx.helper(&req)?;
     ctx.out.info(&r.msg);
     Ok(r)
 }

@@ -1,5 +1,5 @@
 //! Helper `osh-accountModify`: see [`osh_helpers::account_modify`].
 
 fn main() -> std::process::ExitCode {
-    osh_core::helper::main("accountModify", osh_helpers::account_modify::run)
+    osh_core::helper::serve(osh_helpers::account_modify::run)
 }

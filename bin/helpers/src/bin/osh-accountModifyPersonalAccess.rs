@@ -1,8 +1,5 @@
 //! Helper `osh-accountModifyPersonalAccess`: see [`osh_helpers::personal_access`].
 
 fn main() -> std::process::ExitCode {
-    osh_core::helper::main(
-        "accountModifyPersonalAccess",
-        osh_helpers::personal_access::run,
-    )
+    osh_core::helper::serve(osh_helpers::personal_access::run)
 }

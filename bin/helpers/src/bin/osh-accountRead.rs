@@ -1,5 +1,5 @@
 //! Helper `osh-accountRead`: see [`osh_helpers::account_read`].
 
 fn main() -> std::process::ExitCode {
-    osh_core::helper::main("accountRead", osh_helpers::account_read::run)
+    osh_core::helper::serve(osh_helpers::account_read::run)
 }

@@ -1,0 +1,277 @@
+//! What a plugin asks a helper: one type per helper, shared by both sides.
+//!
+//! A request travels as JSON on the helper's standard input, never on sudo's
+//! command line (which `ps` shows to every user of the host: comments,
+//! reasons, keys). Each type declares once which helper serves it, as whom
+//! it runs, and which grant it needs; [`crate::helper::call`] and
+//! [`crate::helper::serve`] do the rest, and the helper checks the right
+//! before its own code runs.
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+/// A request to a privileged helper.
+pub trait Request: Serialize + DeserializeOwned {
+    /// The helper, `bin/helper/osh-HELPER`.
+    const HELPER: &'static str;
+    /// The user it runs as (`sudo -u`), and the only one it agrees to run as.
+    const RUNAS: &'static str;
+    /// The restricted command whose grant the caller needs for this request.
+    fn right(&self) -> &'static str;
+}
+
+/// `osh-accountCreate`: create an account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountCreate {
+    /// The new account's name.
+    pub account: String,
+    /// Its uid, or `None` for the first free one.
+    pub uid: Option<u32>,
+    /// Its ingress key line, if any.
+    pub public_key: Option<String>,
+    /// `--always-active`.
+    pub always_active: bool,
+    /// `--osh-only`.
+    pub osh_only: bool,
+    /// `--comment`.
+    pub comment: Option<String>,
+    /// `--ttl`, in seconds.
+    pub ttl: Option<i64>,
+}
+
+impl Request for AccountCreate {
+    const HELPER: &'static str = "accountCreate";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "accountCreate"
+    }
+}
+
+/// `osh-accountDelete`: delete (and archive) an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDelete {
+    /// The account.
+    pub account: String,
+}
+
+impl Request for AccountDelete {
+    const HELPER: &'static str = "accountDelete";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "accountDelete"
+    }
+}
+
+/// `osh-accountModify`: change one setting of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountModify {
+    /// The account.
+    pub account: String,
+    /// The plugin option, without dashes (`always-active`, ...).
+    pub option: String,
+    /// Its value, as given.
+    pub value: String,
+}
+
+impl Request for AccountModify {
+    const HELPER: &'static str = "accountModify";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "accountModify"
+    }
+}
+
+/// `osh-accountGrantCommand`: grant or revoke a restricted command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountGrant {
+    /// The account.
+    pub account: String,
+    /// The command, or `auditor`.
+    pub command: String,
+    /// Grant (`true`) or revoke.
+    pub grant: bool,
+}
+
+impl Request for AccountGrant {
+    const HELPER: &'static str = "accountGrantCommand";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        if self.grant {
+            "accountGrantCommand"
+        } else {
+            "accountRevokeCommand"
+        }
+    }
+}
+
+/// `osh-accountFreeze`: freeze or unfreeze an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountFreeze {
+    /// The account.
+    pub account: String,
+    /// Freeze (`true`) or unfreeze.
+    pub freeze: bool,
+    /// Why, for the freeze.
+    pub reason: Option<String>,
+}
+
+impl Request for AccountFreeze {
+    const HELPER: &'static str = "accountFreeze";
+    const RUNAS: &'static str = "allowkeeper";
+    fn right(&self) -> &'static str {
+        if self.freeze {
+            "accountFreeze"
+        } else {
+            "accountUnfreeze"
+        }
+    }
+}
+
+/// What `osh-accountRead` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Read {
+    /// An account's ingress keys.
+    Ingress,
+    /// An account's egress public keys.
+    Egress,
+    /// An account's private settings.
+    Info,
+    /// Every account's private settings.
+    List,
+}
+
+/// `osh-accountRead`: read what an account keeps for itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountRead {
+    /// The account (not for [`Read::List`]).
+    pub account: Option<String>,
+    /// What to read.
+    pub what: Read,
+}
+
+impl Request for AccountRead {
+    const HELPER: &'static str = "accountRead";
+    const RUNAS: &'static str = "keyreader";
+    fn right(&self) -> &'static str {
+        match self.what {
+            Read::Ingress => "accountListIngressKeys",
+            Read::Egress => "accountListEgressKeys",
+            Read::Info => "accountInfo",
+            Read::List => "accountList",
+        }
+    }
+}
+
+/// `osh-accountModifyPersonalAccess`: add or remove a personal access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalAccess {
+    /// The account whose accesses change.
+    pub account: String,
+    /// The plugin asking (one of [`crate::access::PLUGINS`]): its grant is needed.
+    pub plugin: String,
+    /// Add (`true`) or remove.
+    pub add: bool,
+    /// `[user@]host[/prefix][:port]`.
+    pub target: String,
+    /// A `SHA256:` fingerprint the access is restricted to.
+    pub force_key: Option<String>,
+    /// Seconds until it expires.
+    pub ttl: Option<i64>,
+    /// A comment.
+    pub comment: Option<String>,
+}
+
+impl Request for PersonalAccess {
+    const HELPER: &'static str = "accountModifyPersonalAccess";
+    const RUNAS: &'static str = "allowkeeper";
+    fn right(&self) -> &'static str {
+        crate::access::PLUGINS
+            .iter()
+            .copied()
+            .find(|p| *p == self.plugin)
+            // An unknown plugin name is a right nobody holds.
+            .unwrap_or("-")
+    }
+}
+
+/// Every helper and the user it runs as, from the types above: the sudoers
+/// template is checked against this list.
+pub const HELPERS: &[(&str, &str)] = &[
+    (AccountCreate::HELPER, AccountCreate::RUNAS),
+    (AccountDelete::HELPER, AccountDelete::RUNAS),
+    (AccountModify::HELPER, AccountModify::RUNAS),
+    (AccountGrant::HELPER, AccountGrant::RUNAS),
+    (AccountFreeze::HELPER, AccountFreeze::RUNAS),
+    (AccountRead::HELPER, AccountRead::RUNAS),
+    (PersonalAccess::HELPER, PersonalAccess::RUNAS),
+];
+
+/// Parse a request; unknown fields are refused, so a plugin and a helper
+/// of different versions fail loudly rather than drop a setting.
+pub fn decode<R: DeserializeOwned>(text: &str) -> Result<R, String> {
+    serde_json::from_str(text).map_err(|e| format!("bad request: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rights_follow_the_action() {
+        let f = |freeze| AccountFreeze {
+            account: "a".into(),
+            freeze,
+            reason: None,
+        };
+        assert_eq!(f(true).right(), "accountFreeze");
+        assert_eq!(f(false).right(), "accountUnfreeze");
+        let g = |grant| AccountGrant {
+            account: "a".into(),
+            command: "c".into(),
+            grant,
+        };
+        assert_eq!(g(true).right(), "accountGrantCommand");
+        assert_eq!(g(false).right(), "accountRevokeCommand");
+        let p = |plugin: &str| PersonalAccess {
+            account: "a".into(),
+            plugin: plugin.into(),
+            add: true,
+            target: "1.2.3.4".into(),
+            force_key: None,
+            ttl: None,
+            comment: None,
+        };
+        assert_eq!(p("selfAddPersonalAccess").right(), "selfAddPersonalAccess");
+        assert_eq!(p("accountCreate").right(), "-");
+        for (what, right) in [
+            (Read::Ingress, "accountListIngressKeys"),
+            (Read::Egress, "accountListEgressKeys"),
+            (Read::Info, "accountInfo"),
+            (Read::List, "accountList"),
+        ] {
+            assert_eq!(
+                AccountRead {
+                    account: None,
+                    what
+                }
+                .right(),
+                right
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let ok: Result<AccountDelete, _> = decode(r#"{"account":"bob"}"#);
+        assert_eq!(ok.unwrap().account, "bob");
+        let bad: Result<AccountDelete, _> = decode(r#"{"account":"bob","force":true}"#);
+        assert!(bad.is_err());
+    }
+}
