@@ -8,10 +8,10 @@
 use std::net::IpAddr;
 use std::process::Command;
 
-use osh_acl::{Decision, Denial, Entry, Request, Source};
+use osh_acl::{Decision, Denial, Request};
 use osh_core::exit::Exit;
 use osh_core::recording::{self, RecorderOptions, Subject};
-use osh_core::{json, keys, paths, ui};
+use osh_core::{json, keys, ui};
 
 use crate::{Request as Asked, Shell};
 
@@ -70,12 +70,6 @@ fn resolve(sh: &Shell, host: &str) -> Result<IpAddr, (Exit, &'static str, String
     })
 }
 
-fn acl(account: &str, file: &str) -> Vec<Entry> {
-    std::fs::read_to_string(paths::allowkeeper_dir(account).join(file))
-        .map(|t| osh_acl::parse_file(&t))
-        .unwrap_or_default()
-}
-
 /// Whether `ttyrecStealthStdoutPattern` lets `remote`'s output go unrecorded:
 /// only if the pattern matches the whole command, and the command has nothing
 /// a remote shell would read as a second command (`rsync --server x; echo
@@ -118,22 +112,8 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         .ip_from
         .parse()
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let sources = [
-        (
-            Source::Personal,
-            None,
-            acl(&sh.account.name, "allowed.private"),
-        ),
-        (
-            Source::PersonalLegacy,
-            None,
-            acl(&sh.account.name, "allowed.ip"),
-        ),
-    ];
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let sources = osh_core::access::sources(&sh.account.name);
+    let now = osh_core::time::epoch();
     let target = |mut e: osh_core::log::Event, allowed: bool| {
         e.set("allowed", if allowed { "true" } else { "false" });
         e.set("user", user);

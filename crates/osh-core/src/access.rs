@@ -8,11 +8,13 @@ use osh_acl::Entry;
 use serde_json::{Map, Value, json};
 
 use crate::config;
+use crate::getopt::{Kind, Opt, opt};
 use crate::paths;
+use crate::plugin::Ctx;
 use crate::reply::{Reply, Result};
 
 /// The plugins that change personal accesses.
-pub const PLUGINS: &[&str] = &[
+pub const PLUGINS: [&str; 4] = [
     "selfAddPersonalAccess",
     "selfDelPersonalAccess",
     "accountAddPersonalAccess",
@@ -172,6 +174,23 @@ pub fn check_limits(plugin: &str, account: &str, e: &Entry) -> Result<()> {
     Ok(())
 }
 
+/// The ACLs an account's accesses come from, each with its source and
+/// group: the one assembly that the access decision and every listing use,
+/// so a listing never shows an access the decision would not grant (group
+/// member and guest files join here).
+#[must_use]
+pub fn sources(account: &str) -> Vec<(osh_acl::Source, Option<String>, Vec<Entry>)> {
+    let acl = |file: &str| {
+        std::fs::read_to_string(paths::allowkeeper_dir(account).join(file))
+            .map(|t| osh_acl::parse_file(&t))
+            .unwrap_or_default()
+    };
+    vec![
+        (osh_acl::Source::Personal, None, acl("allowed.private")),
+        (osh_acl::Source::PersonalLegacy, None, acl("allowed.ip")),
+    ]
+}
+
 /// The JSON of an ACL line as listings show it.
 #[must_use]
 pub fn entry_value(e: &Entry) -> Value {
@@ -191,4 +210,74 @@ pub fn entry_value(e: &Entry) -> Value {
         "forcePassword": e.force_password,
         "comment": e.comment,
     })
+}
+
+/// The target options of the personal-access plugins, for their help and errors.
+pub const HELP_TARGET: &str = "  --host HOST|NET        the server (or network) -- osh's own option\n\
+                           \x20 --user USER | --user-any   the remote user, or any user\n\
+                           \x20 --port PORT | --port-any   the remote port, or any port\n";
+
+const PERSONAL_SPEC: &[Opt] = &[
+    opt("account", Kind::Str),
+    opt("user-any", Kind::Flag),
+    opt("port-any", Kind::Flag),
+    opt("force-key", Kind::Str),
+    opt("ttl", Kind::Int),
+    opt("comment", Kind::Str),
+];
+
+/// The four personal-access plugins, one path: the target from osh's own
+/// `--host`/`--user`/`--port` (with `--user-any`/`--port-any` said
+/// explicitly, so no access is wider by accident), checked here for a quick
+/// answer, then the allowkeeper helper, which checks it all again.
+pub fn change_personal(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) -> Result<Reply> {
+    let p = ctx.options(PERSONAL_SPEC)?;
+    let account = if on_self {
+        ctx.account.name.clone()
+    } else {
+        crate::plugin::target_account(&p, "account")?.name
+    };
+    let host = ctx
+        .host
+        .clone()
+        .ok_or_else(|| Reply::missing(format!("Missing parameter --host\n{HELP_TARGET}")))?;
+    let user = match (ctx.user.as_deref(), p.flag("user-any")) {
+        (Some(u), false) => Some(u.to_owned()),
+        (None, true) => None,
+        _ => {
+            return Err(Reply::missing(format!(
+                "Specify either --user or --user-any\n{HELP_TARGET}"
+            )));
+        }
+    };
+    let port = match (ctx.port.as_deref(), p.flag("port-any")) {
+        (Some(pt), false) => Some(
+            pt.parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| Reply::new("KO_INVALID_PORT", "Invalid port"))?,
+        ),
+        (None, true) => None,
+        _ => {
+            return Err(Reply::missing(format!(
+                "Specify either --port or --port-any\n{HELP_TARGET}"
+            )));
+        }
+    };
+    let target = target(&host, user.as_deref(), port)?;
+    if add {
+        check_limits(plugin, &account, &target)?;
+    }
+    let req = crate::requests::PersonalAccess {
+        account,
+        plugin: plugin.into(),
+        add,
+        target: target.target(),
+        force_key: p.str("force-key").filter(|_| add).map(str::to_owned),
+        ttl: p.int("ttl").filter(|_| add),
+        comment: p.str("comment").filter(|_| add).map(str::to_owned),
+    };
+    let r = ctx.helper(&req)?;
+    ctx.out.info(&r.msg);
+    Ok(r)
 }

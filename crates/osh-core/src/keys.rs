@@ -12,6 +12,11 @@ use crate::config::Config;
 use crate::reply::{Reply, Result};
 use crate::sshkey::{KeyError, PublicKey};
 
+/// The most read from standard input for a pasted key: a public key line is
+/// far shorter, and a client piping an endless stream must get an answer,
+/// not a hang.
+pub const MAX_PASTE: u64 = 16 * 1024;
+
 /// Check a pasted ingress key against the configuration and apply the `from=`
 /// policy (`ingressKeysFrom`, overridable only if `ingressKeysFromAllowOverride`).
 pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {

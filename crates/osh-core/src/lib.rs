@@ -20,9 +20,11 @@ pub mod logging;
 pub mod paths;
 pub mod plugin;
 pub mod recording;
+pub mod render;
 pub mod reply;
 pub mod requests;
 pub mod sys;
+pub mod time;
 pub mod ui;
 pub mod unix;
 

@@ -84,11 +84,49 @@ pub fn may_run(
     }
 }
 
-/// A plugin's description.
+/// A permission class: who may run a plugin, and the directory it is
+/// installed in (`bin/plugin/CLASS/NAME`, The Bastion's layout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Any account.
+    Open,
+    /// Members of `osh-NAME` (granted with accountGrantCommand).
+    Restricted,
+    /// Owners of some group.
+    GroupOwner,
+    /// Gatekeepers of some group.
+    GroupGatekeeper,
+    /// Aclkeepers of some group.
+    GroupAclkeeper,
+    /// Admins.
+    Admin,
+}
+
+impl Class {
+    /// The class's name, as its directory is named ([`CLASSES`]).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Restricted => "restricted",
+            Self::GroupOwner => "group-owner",
+            Self::GroupGatekeeper => "group-gatekeeper",
+            Self::GroupAclkeeper => "group-aclkeeper",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// A plugin, declared once: everything about it that help, permission
+/// checks, the installer and the plugin binary need.
 #[derive(Debug, Clone, Copy)]
 pub struct Plugin {
     /// The command name (`selfListIngressKeys`).
     pub name: &'static str,
+    /// Who may run it, and where it is installed.
+    pub class: Class,
+    /// One line for `--osh help`.
+    pub summary: &'static str,
     /// The header title (`your ingress keys`).
     pub title: &'static str,
     /// Text shown by `--help`.
@@ -120,6 +158,8 @@ pub struct Ctx {
     pub user: Option<String>,
     /// `--port` given to osh, if any.
     pub port: Option<String>,
+    /// Every plugin of this binary (for `help`).
+    pub catalogue: Vec<Plugin>,
 }
 
 impl Ctx {
@@ -185,7 +225,7 @@ pub fn account_name<'a>(parsed: &'a Parsed, opt: &str) -> Result<&'a str> {
     Ok(name)
 }
 
-fn context(p: &Plugin) -> Result<Ctx> {
+fn context(p: &Plugin, catalogue: &[Plugin]) -> Result<Ctx> {
     let loaded = crate::config::load_default().map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?;
     let account = Account::current().ok_or_else(|| Reply::internal("Couldn't find who you are"))?;
     let groups = Memberships::of(&account.name);
@@ -206,14 +246,42 @@ fn context(p: &Plugin) -> Result<Ctx> {
         host,
         user,
         port,
+        catalogue: catalogue.to_vec(),
     })
+}
+
+/// The `main` of the plugin binary: run the plugin of `catalogue` this
+/// binary was started as (the last part of its path, as installed in
+/// `bin/plugin/CLASS/NAME`). Started as itself, `--list` prints the
+/// catalogue as `NAME CLASS` lines, which the installer lays out.
+#[must_use]
+pub fn dispatch(catalogue: &[Plugin]) -> ExitCode {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    let name = std::path::Path::new(&argv0)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(p) = catalogue.iter().find(|p| p.name == name) {
+        return main(p, catalogue);
+    }
+    if std::env::args().nth(1).as_deref() == Some("--list") {
+        for p in catalogue {
+            println!("{} {}", p.name, p.class.as_str());
+        }
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "osh-plugin: run as one of the plugins (bin/plugin/CLASS/NAME), not as {name}; \
+         `osh-plugin --list` prints them"
+    );
+    ExitCode::from(crate::exit::Exit::UnknownCommand.code())
 }
 
 /// The `main` of every plugin binary.
 #[must_use]
-pub fn main(p: &Plugin) -> ExitCode {
+pub fn main(p: &Plugin, catalogue: &[Plugin]) -> ExitCode {
     let json = JsonMode::from_env();
-    let reply = match context(p) {
+    let reply = match context(p, catalogue) {
         Err(r) => {
             crate::ui::crit(&crate::ui::clean(&r.msg));
             r

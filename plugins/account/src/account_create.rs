@@ -1,0 +1,85 @@
+//! `accountCreate`: create a bastion account (helper `osh-accountCreate`, as root).
+
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::plugin::{self, Class, Ctx, Plugin};
+use osh_core::requests::AccountCreate;
+use osh_core::{Reply, Result, keys};
+
+/// The plugin.
+pub const PLUGIN: Plugin = Plugin {
+    name: "accountCreate",
+    class: Class::Restricted,
+    summary: "create a new bastion account",
+    title: "create a new bastion account",
+    help: "Usage: --osh accountCreate --account NAME (--uid UID | --uid-auto) [--public-key '\"KEY\"' | --no-key]\n\
+           \x20        [--always-active] [--osh-only] [--ttl SECONDS] [--comment '\"TEXT\"']\n\
+           \x20 Without --public-key or --no-key, the key is read from standard input.\n",
+    run,
+};
+
+const SPEC: &[Opt] = &[
+    opt("account", Kind::Str),
+    opt("uid", Kind::Int),
+    opt("uid-auto", Kind::Flag),
+    opt("public-key", Kind::Str),
+    opt("no-key", Kind::Flag),
+    opt("always-active", Kind::Flag),
+    opt("osh-only", Kind::Flag),
+    opt("ttl", Kind::Int),
+    opt("comment", Kind::Str),
+];
+
+fn run(ctx: &mut Ctx) -> Result<Reply> {
+    let p = ctx.options(SPEC)?;
+    let name = plugin::account_name(&p, "account")?;
+    if p.int("uid").is_some() == p.flag("uid-auto") {
+        return Err(Reply::missing("Specify exactly one of --uid or --uid-auto"));
+    }
+    let key_line = match (p.str("public-key"), p.flag("no-key")) {
+        (Some(_), true) => {
+            return Err(Reply::invalid(
+                "--public-key and --no-key are mutually exclusive",
+            ));
+        }
+        (Some(k), false) => Some(k.to_owned()),
+        (None, true) => None,
+        (None, false) => {
+            ctx.out
+                .info("Please paste the SSH public key of the new account:");
+            let input = ctx.stdin(keys::MAX_PASTE)?;
+            Some(
+                input
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        }
+    };
+    // Checked here for a quick answer; the helper checks it again.
+    let key = key_line
+        .as_deref()
+        .map(|l| keys::ingress_policy(l, &ctx.config))
+        .transpose()?;
+    let req = AccountCreate {
+        account: name.to_owned(),
+        uid: p
+            .int("uid")
+            .map(|u| u32::try_from(u).map_err(|_| Reply::invalid("Bad --uid")))
+            .transpose()?,
+        public_key: key.map(|k| k.line),
+        always_active: p.flag("always-active"),
+        osh_only: p.flag("osh-only"),
+        comment: p.str("comment").map(str::to_owned),
+        ttl: p.int("ttl"),
+    };
+    let r = ctx.helper(&req)?;
+    ctx.out.info(&r.msg);
+    if let Some(line) = r.value["egress_key"]["line"].as_str() {
+        ctx.out.info(&format!(
+            "\nIts egress key, to put in the authorized_keys of the servers it will reach:\n{line}"
+        ));
+    }
+    // The value stays The Bastion's (null): the key is also in accountListEgressKeys.
+    Ok(Reply::new("OK", r.msg))
+}

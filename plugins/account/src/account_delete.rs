@@ -1,0 +1,42 @@
+//! `accountDelete`: delete an account; its home is archived by the helper.
+
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::plugin::{self, Class, Ctx, Plugin};
+use osh_core::requests::AccountDelete;
+use osh_core::{Reply, Result};
+
+/// The plugin.
+pub const PLUGIN: Plugin = Plugin {
+    name: "accountDelete",
+    class: Class::Restricted,
+    summary: "delete an account (its home is archived)",
+    title: "delete an account",
+    help: "Usage: --osh accountDelete --account NAME [--no-confirm]\n  \
+           Delete an account. Its home (recordings, logs) is archived under /home/oldkeeper/accounts/.\n",
+    run,
+};
+
+const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("no-confirm", Kind::Flag)];
+
+fn run(ctx: &mut Ctx) -> Result<Reply> {
+    let p = ctx.options(SPEC)?;
+    let name = plugin::account_name(&p, "account")?;
+    if !p.flag("no-confirm") {
+        let sentence = format!("Yes, do as I say and delete {name}, kthxbye");
+        ctx.out.info(&format!(
+            "!!! You are about to delete the account {name}. To confirm, type exactly:\n{sentence}"
+        ));
+        let answer = ctx.stdin(4096)?;
+        if answer.lines().next().map(str::trim) != Some(sentence.as_str()) {
+            return Err(Reply::new(
+                "KO_NOT_CONFIRMED",
+                "You didn't type the confirmation sentence, aborting",
+            ));
+        }
+    }
+    let r = ctx.helper(&AccountDelete {
+        account: name.to_owned(),
+    })?;
+    ctx.out.info(&r.msg);
+    Ok(r)
+}

@@ -1,0 +1,144 @@
+//! `accountInfo`: details of an account. Public facts come from the group and
+//! allowkeeper files; what lives in the account's home is read by the
+//! `osh-accountRead` helper as keyreader.
+
+use std::time::SystemTime;
+
+use osh_core::account::{self, Account};
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::plugin::{self, Class, Ctx, Plugin};
+use osh_core::requests::{AccountRead, Read};
+use osh_core::unix::Memberships;
+use osh_core::{Reply, Result, Value, json};
+
+/// The plugin.
+pub const PLUGIN: Plugin = Plugin {
+    name: "accountInfo",
+    class: Class::Restricted,
+    summary: "show details of an account",
+    title: "account information",
+    help: "Usage: --osh accountInfo --account NAME\n",
+    run,
+};
+
+const SPEC: &[Opt] = &[opt("account", Kind::Str)];
+
+/// The state of an account as admins see it; shared with accountList.
+#[must_use]
+pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
+    let groups = Memberships::of(&acct.name);
+    let cfg = &ctx.config;
+    let read = |k: &str| {
+        std::fs::read_to_string(acct.public_config(k))
+            .ok()
+            .map(|s| s.trim().to_owned())
+    };
+    let always_local = acct.public_flag("always_active");
+    let always_cfg = cfg.alwaysActiveAccounts.contains(&acct.name);
+    let frozen = read("frozen").map(|t| serde_json_or_text(&t));
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let num = |v: &Value| v.as_str().and_then(|s| s.parse::<u64>().ok());
+    let ttl = num(&private["account_ttl"]);
+    let created = num(&private["creation_timestamp"]);
+    let ttl_expired = matches!((ttl, created), (Some(t), Some(c)) if now > c.saturating_add(t));
+    let mut allowed_commands: Vec<String> = plugin::installed()
+        .into_iter()
+        .filter(|(n, c)| *c == "restricted" && groups.contains(&format!("osh-{n}")))
+        .map(|(n, _)| n)
+        .collect();
+    if account::is_auditor(&groups) {
+        allowed_commands.push("auditor".into());
+    }
+    json!({
+        "account": acct.name,
+        "uid": acct.uid,
+        "is_admin": u8::from(account::is_admin(&acct.name, &groups, cfg)),
+        "is_superowner": u8::from(account::is_superowner(&acct.name, &groups, cfg)),
+        "is_auditor": u8::from(account::is_auditor(&groups)),
+        "always_active": u8::from(always_local || always_cfg),
+        "always_active_reason": if always_local { Value::from("account local configuration") }
+            else if always_cfg { Value::from("bastion configuration") } else { Value::Null },
+        "is_active": 1,
+        "is_frozen": u8::from(frozen.is_some()),
+        "freeze_info": frozen,
+        "max_inactive_days": read("max_inactive_days").and_then(|d| d.parse::<i64>().ok()),
+        "idle_ignore": u8::from(acct.public_flag("idle_ignore")),
+        "is_ttl_set": u8::from(ttl.is_some()),
+        "is_ttl_expired": u8::from(ttl_expired),
+        "osh_only": u8::from(private["osh_only"] == json!(true)),
+        "pam_auth_bypass": u8::from(groups.contains("bastion-nopam")),
+        "pubkey_auth_optional": u8::from(groups.contains("osh-pubkey-auth-optional")),
+        "allowed_commands": allowed_commands,
+        "groups": {},
+        "creation_information": private["creation_information"],
+        "last_activity_timestamp": private["lastlog_timestamp"],
+        "account_egress_ssh_config": private["account_egress_ssh_config"],
+    })
+}
+
+fn serde_json_or_text(t: &str) -> Value {
+    osh_core::serde_json::from_str(t).unwrap_or_else(|_| json!({"reason": t}))
+}
+
+fn run(ctx: &mut Ctx) -> Result<Reply> {
+    let p = ctx.options(SPEC)?;
+    let acct = plugin::target_account(&p, "account")?;
+    let private = ctx
+        .helper(&AccountRead {
+            account: Some(acct.name.clone()),
+            what: Read::Info,
+        })?
+        .value;
+    let v = state(&acct, ctx, &private);
+    let yes = |k: &str| if v[k] == json!(1) { "yes" } else { "no" };
+    let mut text = format!(
+        "{} is a bastion account (uid {})\nadmin: {}, superowner: {}, auditor: {}\nfrozen: {}, always active: {}, TTL set: {} (expired: {})\n",
+        acct.name,
+        acct.uid,
+        yes("is_admin"),
+        yes("is_superowner"),
+        yes("is_auditor"),
+        yes("is_frozen"),
+        yes("always_active"),
+        yes("is_ttl_set"),
+        yes("is_ttl_expired"),
+    );
+    let cmds: Vec<&str> = v["allowed_commands"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    text.push_str(&format!(
+        "restricted commands granted: {}\n",
+        if cmds.is_empty() {
+            "none".into()
+        } else {
+            cmds.join(", ")
+        }
+    ));
+    if let Some(f) = v["freeze_info"].as_object() {
+        let part = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("?").to_owned();
+        let when = f
+            .get("timestamp")
+            .and_then(Value::as_i64)
+            .and_then(|t| jiff::Timestamp::from_second(t).ok())
+            .map_or_else(|| "?".to_owned(), |t| t.to_string());
+        text.push_str(&format!(
+            "frozen by {} on {when}, reason: {}\n",
+            part("by"),
+            osh_core::ui::clean(&part("reason"))
+        ));
+    }
+    text.push_str(&format!(
+        "egress ssh config: {}",
+        v["account_egress_ssh_config"]["type"]
+            .as_str()
+            .unwrap_or("default")
+    ));
+    ctx.out.info(&text);
+    Ok(Reply::ok(v))
+}

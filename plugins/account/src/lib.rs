@@ -1,0 +1,38 @@
+//! Plugins that manage accounts. They are restricted: each is granted on its
+//! own (membership of `osh-NAME`), and what they change is done by a helper
+//! that checks the grant, and the target, again.
+//!
+//! Each module holds plugins' [`osh_core::plugin::Plugin`] declarations and
+//! their logic; [`PLUGINS`] lists them for the catalogue.
+#![forbid(unsafe_code)]
+
+pub mod account_create;
+pub mod account_delete;
+pub mod account_freeze;
+pub mod account_grant;
+pub mod account_info;
+pub mod account_list;
+pub mod account_list_ingress_keys;
+pub mod account_lists;
+pub mod account_modify;
+pub mod personal_access;
+
+use osh_core::plugin::Plugin;
+
+/// The plugins of this crate.
+pub const PLUGINS: &[Plugin] = &[
+    account_create::PLUGIN,
+    account_delete::PLUGIN,
+    account_freeze::FREEZE,
+    account_freeze::UNFREEZE,
+    account_grant::GRANT,
+    account_grant::REVOKE,
+    account_info::PLUGIN,
+    account_list::PLUGIN,
+    account_list_ingress_keys::PLUGIN,
+    account_lists::ACCESSES,
+    account_lists::EGRESS_KEYS,
+    account_modify::PLUGIN,
+    personal_access::ACCOUNT_ADD,
+    personal_access::ACCOUNT_DEL,
+];

@@ -1,5 +1,0 @@
-//! Plugin `accountDelPersonalAccess`: see [`osh_plugins_restricted::personal_access`].
-
-fn main() -> std::process::ExitCode {
-    osh_core::plugin::main(&osh_plugins_restricted::personal_access::ACCOUNT_DEL)
-}

@@ -1,5 +1,0 @@
-//! Plugin `accountFreeze`: see [`osh_plugins_restricted::account_freeze`].
-
-fn main() -> std::process::ExitCode {
-    osh_core::plugin::main(&osh_plugins_restricted::account_freeze::FREEZE)
-}

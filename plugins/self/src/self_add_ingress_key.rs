@@ -1,0 +1,67 @@
+//! `selfAddIngressKey`: add a public key that may log in to the caller's account.
+//!
+//! The account owns its `authorized_keys2`, so no helper is needed: the OS
+//! already limits this plugin to the caller's own file.
+
+use std::io::Write as _;
+
+use osh_core::getopt::{Kind, Opt, opt};
+use osh_core::plugin::{Class, Ctx, Plugin};
+use osh_core::{Reply, Result, json, keys, paths};
+
+/// The plugin.
+pub const PLUGIN: Plugin = Plugin {
+    name: "selfAddIngressKey",
+    class: Class::Open,
+    summary: "add a public key to your account, to connect to the bastion",
+    title: "add a new public key to your account",
+    help: "Usage: --osh selfAddIngressKey [--public-key '\"ssh-ed25519 AAAA... comment\"']\n  \
+           Add an ingress key. Without --public-key, paste the key on standard input.\n",
+    run,
+};
+
+const SPEC: &[Opt] = &[opt("public-key", Kind::Str)];
+
+fn run(ctx: &mut Ctx) -> Result<Reply> {
+    let p = ctx.options(SPEC)?;
+    let line = match p.str("public-key") {
+        Some(k) => k.to_owned(),
+        None => {
+            ctx.out
+                .info("Please paste the SSH public key you want to add. It usually ends in .pub:");
+            let input = ctx.stdin(keys::MAX_PASTE)?;
+            input
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .to_owned()
+        }
+    };
+    let key = keys::ingress_policy(&line, &ctx.config)?;
+    let path = ctx.account.home.join(paths::AUTHORIZED_KEYS);
+    let _lock = keys::lock_authorized(&ctx.account.home)?;
+    if keys::read_authorized(&path)
+        .iter()
+        .any(|k| k.base64 == key.base64)
+    {
+        return Err(Reply::new(
+            "KO_DUPLICATE_KEY",
+            "This public key already exists on your account!",
+        )
+        .with_value(json!({"key": key})));
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)?;
+    f.write_all(format!("{}\n", key.line).as_bytes())?;
+    f.sync_all()?;
+    ctx.out.info(&format!(
+        "Public key successfully added:\n{} {} ({})",
+        key.fingerprint,
+        key.comment.as_deref().unwrap_or(""),
+        key.family
+    ));
+    Ok(Reply::new("OK", "Public key successfully added")
+        .with_value(json!({"connect_only_from": ctx.config.ingressKeysFrom, "key": key})))
+}

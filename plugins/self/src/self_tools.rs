@@ -1,0 +1,192 @@
+//! `selfGenerateEgressKey`, `selfForgetHostKey`, `lock`, `unlock`: things an
+//! account does to its own files and sessions, which the OS already lets it do.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::process::Command;
+
+use osh_core::getopt::{Kind, opt};
+use osh_core::plugin::{Class, Ctx, Plugin};
+use osh_core::{Reply, Result, access, json, keys};
+
+/// `selfGenerateEgressKey`.
+pub const GENERATE: Plugin = Plugin {
+    name: "selfGenerateEgressKey",
+    class: Class::Open,
+    summary: "generate a new egress key for your account",
+    title: "generating a new egress key for your account",
+    help: "Usage: --osh selfGenerateEgressKey --algo rsa|ecdsa|ed25519 [--size BITS]\n",
+    run: generate,
+};
+
+/// `selfForgetHostKey`.
+pub const FORGET: Plugin = Plugin {
+    name: "selfForgetHostKey",
+    class: Class::Open,
+    summary: "forget a server's host key after a legitimate change",
+    title: "forget a known host key",
+    help: "Usage: --osh selfForgetHostKey --host HOST [--port PORT]\n  \
+           Remove a server's host key from your account's known_hosts (after a legitimate key change).\n",
+    run: forget,
+};
+
+/// `lock`.
+pub const LOCK: Plugin = Plugin {
+    name: "lock",
+    class: Class::Open,
+    summary: "lock all your other sessions",
+    title: "lock your sessions",
+    help: "Usage: --osh lock\n  Lock all your other sessions on this bastion (unlock them with --osh unlock).\n",
+    run: lock,
+};
+
+/// `unlock`.
+pub const UNLOCK: Plugin = Plugin {
+    name: "unlock",
+    class: Class::Open,
+    summary: "unlock your sessions",
+    title: "unlock your sessions",
+    help: "Usage: --osh unlock\n  Unlock all your sessions on this bastion.\n",
+    run: unlock,
+};
+
+fn generate(ctx: &mut Ctx) -> Result<Reply> {
+    let p = ctx.options(&[opt("algo", Kind::Str), opt("size", Kind::Int)])?;
+    let algo = p
+        .str("algo")
+        .ok_or_else(|| Reply::missing("Missing --algo (rsa, ecdsa or ed25519)"))?;
+    let c = &ctx.config;
+    if !c.allowedEgressSshAlgorithms.iter().any(|a| a == algo) {
+        return Err(Reply::new(
+            "KO_FORBIDDEN_ALGORITHM",
+            format!(
+                "Allowed algorithms: {}",
+                c.allowedEgressSshAlgorithms.join(", ")
+            ),
+        ));
+    }
+    let size = match (algo, p.int("size")) {
+        ("ed25519", _) => 256,
+        ("ecdsa", None) => 521,
+        ("ecdsa", Some(s)) if [256, 384, 521].contains(&s) => s,
+        ("rsa", None) => 4096.clamp(c.minimumEgressRsaKeySize, c.maximumEgressRsaKeySize),
+        ("rsa", Some(s))
+            if (c.minimumEgressRsaKeySize..=c.maximumEgressRsaKeySize).contains(&s) =>
+        {
+            s
+        }
+        _ => return Err(Reply::invalid("Invalid --size for this algorithm")),
+    };
+    let cfg = osh_core::config::Config {
+        defaultAccountEgressKeyAlgorithm: algo.to_owned(),
+        defaultAccountEgressKeySize: size,
+        ..c.clone()
+    };
+    let _one_at_a_time = keys::lock_generation(&ctx.account.home)?;
+    let epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let private = keys::generate_egress(
+        &ctx.account.home.join(".ssh"),
+        &ctx.account.name,
+        &cfg,
+        epoch,
+    )?;
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o400))?;
+    let public = private.with_file_name(format!(
+        "{}.pub",
+        private
+            .file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    std::fs::set_permissions(&public, std::fs::Permissions::from_mode(0o444))?;
+    let k = osh_core::sshkey::PublicKey::parse(&std::fs::read_to_string(&public)?)
+        .map_err(|_| Reply::internal("the new key does not parse"))?;
+    ctx.out.info(&format!(
+        "New egress key generated: {} {} {}",
+        k.family, k.size, k.fingerprint
+    ));
+    Ok(Reply::ok(json!(
+        k.with_from(&keys::egress_from(&ctx.config))
+    )))
+}
+
+fn forget(ctx: &mut Ctx) -> Result<Reply> {
+    ctx.options(&[])?;
+    let host = ctx
+        .host
+        .clone()
+        .ok_or_else(|| Reply::missing("Missing --host"))?;
+    // Validated like any target: no option-looking or odd host reaches ssh-keygen.
+    let target = access::target(&host, None, None)?;
+    let addr = target.net.addr().to_string();
+    let name = match ctx.port.as_deref() {
+        Some(p) if p != "22" => format!(
+            "[{addr}]:{}",
+            p.parse::<u16>()
+                .map_err(|_| Reply::new("KO_INVALID_PORT", "Invalid port"))?
+        ),
+        _ => addr,
+    };
+    let known = ctx.account.home.join(".ssh/known_hosts");
+    let out = Command::new(osh_core::paths::tool::SSH_KEYGEN)
+        .arg("-f")
+        .arg(&known)
+        .arg("-R")
+        .arg(&name)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() || !text.contains("updated") {
+        return Ok(Reply::new(
+            "OK_NO_CHANGE",
+            format!("No host key was known for {name}"),
+        ));
+    }
+    let _ = std::fs::remove_file(known.with_file_name("known_hosts.old"));
+    ctx.out.info(&format!(
+        "The host key of {name} was forgotten; it will be asked for at the next connection."
+    ));
+    Ok(Reply::ok(json!({"host": name})))
+}
+
+/// Send `sig` to the caller's recorders (by process name and uid), except the
+/// one recording this very command.
+fn signal_recorders(sig: nix::sys::signal::Signal) -> usize {
+    let me = nix::unistd::getuid().as_raw();
+    let parent = nix::unistd::getppid().as_raw();
+    let mut n = 0;
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if pid == parent {
+            continue;
+        }
+        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        let owner = std::fs::metadata(e.path())
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+            .unwrap_or(u32::MAX);
+        if comm.trim() == "ttyrec"
+            && owner == me
+            && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig).is_ok()
+        {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn lock(ctx: &mut Ctx) -> Result<Reply> {
+    ctx.options(&[])?;
+    let n = signal_recorders(nix::sys::signal::Signal::SIGURG);
+    ctx.out.info(&format!("{n} session(s) locked."));
+    Ok(Reply::ok(json!({"sessions": n})))
+}
+
+fn unlock(ctx: &mut Ctx) -> Result<Reply> {
+    ctx.options(&[])?;
+    let n = signal_recorders(nix::sys::signal::Signal::SIGUSR2);
+    ctx.out.info(&format!("{n} session(s) unlocked."));
+    Ok(Reply::ok(json!({"sessions": n})))
+}
