@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::config::Config;
 use crate::exit::Exit;
@@ -273,16 +273,17 @@ pub fn check_state(
             _ => {}
         }
     }
-    if let Ok(text) = std::fs::read_to_string(account.public_config("frozen")) {
-        let reason = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_owned))
+    let st = status(&Facts::read_own(account), config, now);
+    if let Some(info) = &st.frozen {
+        let reason = info
+            .get("reason")
+            .and_then(|r| r.as_str())
             .filter(|r| !r.is_empty());
         let msg = match reason {
             Some(r) => format!(
                 "Sorry {}, your account is frozen ({})",
                 account.name,
-                crate::ui::clean(&r)
+                crate::ui::clean(r)
             ),
             None => format!("Sorry {}, your account is frozen", account.name),
         };
@@ -296,46 +297,224 @@ pub fn check_state(
         }
         return Err(refuse(Exit::MaintenanceMode, "maintenance_mode", msg));
     }
-    let secs = |s: Option<String>| s.and_then(|v| v.parse::<u64>().ok());
-    if let Some(ttl) = secs(read_trimmed(&account.private_config("account_ttl")))
-        && let Some(created) = secs(read_trimmed(&account.private_config("creation_timestamp")))
-        && now > SystemTime::UNIX_EPOCH + Duration::from_secs(created.saturating_add(ttl))
-    {
+    if st.ttl_expired {
         return Err(refuse(
             Exit::TtlExpired,
             "ttl_expired",
             "Sorry, your account has expired (TTL reached).",
         ));
     }
-    let max_days = secs(read_trimmed(&account.public_config("max_inactive_days")))
-        .map_or(config.accountMaxInactiveDays, |d| {
-            i64::try_from(d).unwrap_or(i64::MAX)
-        });
-    if max_days > 0 && !always_active {
-        let last = std::fs::metadata(account.home.join("lastlog"))
-            .and_then(|m| m.modified())
-            .ok();
-        let limit = Duration::from_secs(u64::try_from(max_days).unwrap_or(0) * 86400);
-        if let Some(last) = last
-            && now.duration_since(last).is_ok_and(|idle| idle > limit)
-        {
-            let msg = if config.accountExpiredMessage.is_empty() {
-                format!(
-                    "Sorry, your account has expired because of inactivity (more than {max_days} days)."
-                )
-            } else {
-                config.accountExpiredMessage.clone()
-            };
-            return Err(refuse(Exit::AccountExpired, "account_expired", msg));
-        }
+    if st.inactivity_expired {
+        let msg = if config.accountExpiredMessage.is_empty() {
+            format!(
+                "Sorry, your account has expired because of inactivity (more than {} days).",
+                st.max_inactive_days
+            )
+        } else {
+            config.accountExpiredMessage.clone()
+        };
+        return Err(refuse(Exit::AccountExpired, "account_expired", msg));
     }
     Ok(())
+}
+
+/// What an account's state is computed from. Login reads them as the
+/// account itself ([`Facts::read_own`]); `accountInfo` gets the private ones
+/// from the keyreader helper ([`Facts::from_private`]); both then go through
+/// the one [`status`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// The account's name (`alwaysActiveAccounts` names accounts).
+    pub name: String,
+    /// `config.frozen` (allowkeeper's, public): the freeze information.
+    pub frozen: Option<serde_json::Value>,
+    /// `config.always_active` (public).
+    pub always_active_local: bool,
+    /// `config.max_inactive_days` (public): the account's own limit.
+    pub max_inactive_days: Option<i64>,
+    /// `config.account_ttl` (private), seconds.
+    pub ttl: Option<u64>,
+    /// `config.creation_timestamp` (private), epoch.
+    pub created: Option<u64>,
+    /// The mtime of `lastlog` (private), epoch: the last login.
+    pub last_login: Option<u64>,
+}
+
+fn frozen_info(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::json!({"reason": text.trim()}))
+}
+
+impl Facts {
+    fn public(account: &Account) -> Self {
+        Self {
+            name: account.name.clone(),
+            frozen: std::fs::read_to_string(account.public_config("frozen"))
+                .ok()
+                .map(|t| frozen_info(&t)),
+            always_active_local: account.public_flag("always_active"),
+            max_inactive_days: read_trimmed(&account.public_config("max_inactive_days"))
+                .and_then(|d| d.parse().ok()),
+            ..Self::default()
+        }
+    }
+
+    /// Everything, read as the account (or root) can.
+    #[must_use]
+    pub fn read_own(account: &Account) -> Self {
+        let secs = |p: &Path| read_trimmed(p).and_then(|v| v.parse::<u64>().ok());
+        Self {
+            ttl: secs(&account.private_config("account_ttl")),
+            created: secs(&account.private_config("creation_timestamp")),
+            last_login: std::fs::metadata(account.home.join("lastlog"))
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs()),
+            ..Self::public(account)
+        }
+    }
+
+    /// The public facts, read here, and the private ones as `osh-accountRead`
+    /// reports them (`account_ttl`, `creation_timestamp` as text,
+    /// `lastlog_timestamp` as a number).
+    #[must_use]
+    pub fn from_private(account: &Account, private: &serde_json::Value) -> Self {
+        let num = |v: &serde_json::Value| {
+            v.as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        };
+        Self {
+            ttl: num(&private["account_ttl"]),
+            created: num(&private["creation_timestamp"]),
+            last_login: num(&private["lastlog_timestamp"]),
+            ..Self::public(account)
+        }
+    }
+}
+
+/// An account's state: what login enforces and what `accountInfo` reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    /// Frozen, with the freeze information.
+    pub frozen: Option<serde_json::Value>,
+    /// Why it is always active, if it is: `account` (its own flag) or
+    /// `config` (`alwaysActiveAccounts`).
+    pub always_active: Option<&'static str>,
+    /// A TTL is set.
+    pub ttl_set: bool,
+    /// The TTL is over.
+    pub ttl_expired: bool,
+    /// The inactivity limit in force (0: none).
+    pub max_inactive_days: i64,
+    /// No login for longer than that limit.
+    pub inactivity_expired: bool,
+}
+
+impl Status {
+    /// Whether it can log in, as far as these facts tell (maintenance and the
+    /// external validation program aside).
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        self.frozen.is_none() && !self.ttl_expired && !self.inactivity_expired
+    }
+}
+
+/// The one computation of an account's state from its facts.
+#[must_use]
+pub fn status(f: &Facts, config: &Config, now: SystemTime) -> Status {
+    let now = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let always_active = if f.always_active_local {
+        Some("account")
+    } else if config.alwaysActiveAccounts.contains(&f.name) {
+        Some("config")
+    } else {
+        None
+    };
+    let max_inactive_days = f
+        .max_inactive_days
+        .filter(|d| *d >= 0)
+        .unwrap_or(config.accountMaxInactiveDays);
+    let limit = u64::try_from(max_inactive_days)
+        .unwrap_or(0)
+        .saturating_mul(86_400);
+    Status {
+        frozen: f.frozen.clone(),
+        always_active,
+        ttl_set: f.ttl.is_some(),
+        ttl_expired: matches!((f.ttl, f.created), (Some(t), Some(c)) if now > c.saturating_add(t)),
+        max_inactive_days,
+        inactivity_expired: max_inactive_days > 0
+            && always_active.is_none()
+            && f.last_login.is_some_and(|l| now.saturating_sub(l) > limit),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn one_status_for_login_and_listings() {
+        let day = 86_400;
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000 * day);
+        let cfg = Config {
+            accountMaxInactiveDays: 30,
+            alwaysActiveAccounts: vec!["svc".into()],
+            ..Config::default()
+        };
+        let base = Facts {
+            name: "bob".into(),
+            last_login: Some(990 * day),
+            ..Facts::default()
+        };
+        let st = status(&base, &cfg, now);
+        assert!(st.is_active() && !st.inactivity_expired && st.always_active.is_none());
+        // 40 days without a login: expired, unless always active (own flag or config).
+        let idle = Facts {
+            last_login: Some(960 * day),
+            ..base.clone()
+        };
+        assert!(status(&idle, &cfg, now).inactivity_expired);
+        assert!(!status(&idle, &cfg, now).is_active());
+        let own = Facts {
+            always_active_local: true,
+            ..idle.clone()
+        };
+        assert_eq!(status(&own, &cfg, now).always_active, Some("account"));
+        assert!(status(&own, &cfg, now).is_active());
+        let svc = Facts {
+            name: "svc".into(),
+            ..idle.clone()
+        };
+        assert_eq!(status(&svc, &cfg, now).always_active, Some("config"));
+        // The account's own limit wins; a huge one does not overflow.
+        let own_limit = Facts {
+            max_inactive_days: Some(50),
+            ..idle.clone()
+        };
+        assert!(!status(&own_limit, &cfg, now).inactivity_expired);
+        let huge = Facts {
+            max_inactive_days: Some(i64::MAX),
+            ..idle.clone()
+        };
+        assert!(!status(&huge, &cfg, now).inactivity_expired);
+        // TTL over; frozen.
+        let ttl = Facts {
+            ttl: Some(10),
+            created: Some(999 * day),
+            ..base.clone()
+        };
+        let st = status(&ttl, &cfg, now);
+        assert!(st.ttl_set && st.ttl_expired && !st.is_active());
+        let frozen = Facts {
+            frozen: Some(serde_json::json!({"reason": "x"})),
+            ..base
+        };
+        assert!(!status(&frozen, &cfg, now).is_active());
+    }
 
     #[test]
     fn names() {
@@ -421,7 +600,7 @@ mod tests {
             ..Config::default()
         };
         assert!(check_state(&a, false, &cfg, now).is_ok());
-        let later = now + Duration::from_secs(3 * 86400);
+        let later = now + std::time::Duration::from_secs(3 * 86400);
         let r = check_state(&a, false, &cfg, later).unwrap_err();
         assert_eq!(
             (r.exit, r.comment),

@@ -33,17 +33,11 @@ pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
             .ok()
             .map(|s| s.trim().to_owned())
     };
-    let always_local = acct.public_flag("always_active");
-    let always_cfg = cfg.alwaysActiveAccounts.contains(&acct.name);
-    let frozen = read("frozen").map(|t| serde_json_or_text(&t));
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let num = |v: &Value| v.as_str().and_then(|s| s.parse::<u64>().ok());
-    let ttl = num(&private["account_ttl"]);
-    let created = num(&private["creation_timestamp"]);
-    let ttl_expired = matches!((ttl, created), (Some(t), Some(c)) if now > c.saturating_add(t));
+    let st = account::status(
+        &account::Facts::from_private(acct, private),
+        cfg,
+        SystemTime::now(),
+    );
     let mut allowed_commands: Vec<String> = plugin::installed()
         .into_iter()
         .filter(|(n, c)| *c == "restricted" && groups.contains(&format!("osh-{n}")))
@@ -58,16 +52,20 @@ pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
         "is_admin": u8::from(account::is_admin(&acct.name, &groups, cfg)),
         "is_superowner": u8::from(account::is_superowner(&acct.name, &groups, cfg)),
         "is_auditor": u8::from(account::is_auditor(&groups)),
-        "always_active": u8::from(always_local || always_cfg),
-        "always_active_reason": if always_local { Value::from("account local configuration") }
-            else if always_cfg { Value::from("bastion configuration") } else { Value::Null },
-        "is_active": 1,
-        "is_frozen": u8::from(frozen.is_some()),
-        "freeze_info": frozen,
+        "always_active": u8::from(st.always_active.is_some()),
+        "always_active_reason": match st.always_active {
+            Some("account") => Value::from("account local configuration"),
+            Some(_) => Value::from("bastion configuration"),
+            None => Value::Null,
+        },
+        "is_active": u8::from(st.is_active()),
+        "is_expired": u8::from(st.inactivity_expired),
+        "is_frozen": u8::from(st.frozen.is_some()),
+        "freeze_info": st.frozen,
         "max_inactive_days": read("max_inactive_days").and_then(|d| d.parse::<i64>().ok()),
         "idle_ignore": u8::from(acct.public_flag("idle_ignore")),
-        "is_ttl_set": u8::from(ttl.is_some()),
-        "is_ttl_expired": u8::from(ttl_expired),
+        "is_ttl_set": u8::from(st.ttl_set),
+        "is_ttl_expired": u8::from(st.ttl_expired),
         "osh_only": u8::from(private["osh_only"] == json!(true)),
         "pam_auth_bypass": u8::from(groups.contains("bastion-nopam")),
         "pubkey_auth_optional": u8::from(groups.contains("osh-pubkey-auth-optional")),
@@ -77,10 +75,6 @@ pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
         "last_activity_timestamp": private["lastlog_timestamp"],
         "account_egress_ssh_config": private["account_egress_ssh_config"],
     })
-}
-
-fn serde_json_or_text(t: &str) -> Value {
-    osh_core::serde_json::from_str(t).unwrap_or_else(|_| json!({"reason": t}))
 }
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
