@@ -183,7 +183,7 @@ fn journal_epoch_ms() -> u64 {
 fn abnormal_end(outcome: &supervise::Outcome, comment: &str) -> Option<osh_core::Reply> {
     if let Some(detail) = comment.strip_prefix("ttyrec_error") {
         return Some(osh_core::Reply::new(
-            "KO_TTYREC_FAILED",
+            osh_core::Code::KO_TTYREC_FAILED,
             format!(
                 "The command could not be recorded ({}), so it was ended",
                 detail.trim()
@@ -192,7 +192,7 @@ fn abnormal_end(outcome: &supervise::Outcome, comment: &str) -> Option<osh_core:
     }
     outcome.ending_signal().map(|sig| {
         osh_core::Reply::new(
-            "ERR_PLUGIN_KILLED",
+            osh_core::Code::ERR_PLUGIN_KILLED,
             format!("The command was ended by {sig} before it answered"),
         )
     })

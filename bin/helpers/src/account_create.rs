@@ -38,7 +38,7 @@ pub fn run(caller: &Caller, req: AccountCreate) -> Result<Reply> {
         || unix::group(&format!("{name}-tty")).is_some()
     {
         return Err(Reply::new(
-            "KO_ALREADY_EXISTING",
+            osh_core::Code::KO_ALREADY_EXISTING,
             format!("Account '{name}' already exists"),
         ));
     }
@@ -60,7 +60,7 @@ pub fn run(caller: &Caller, req: AccountCreate) -> Result<Reply> {
             let u = u32::try_from(u).map_err(|_| Reply::invalid("Bad uid"))?;
             if !id_free(u, offset) {
                 return Err(Reply::new(
-                    "KO_UID_IN_USE",
+                    osh_core::Code::KO_UID_IN_USE,
                     format!("The uid/gid {u} (or its -tty gid) is already taken"),
                 ));
             }
@@ -72,7 +72,7 @@ pub fn run(caller: &Caller, req: AccountCreate) -> Result<Reply> {
             .find(|u| id_free(*u, offset))
             .ok_or_else(|| {
                 Reply::new(
-                    "ERR_NO_FREE_UID",
+                    osh_core::Code::ERR_NO_FREE_UID,
                     "No free uid left in the configured range",
                 )
             })?,
@@ -116,10 +116,11 @@ pub fn run(caller: &Caller, req: AccountCreate) -> Result<Reply> {
     .ok()
     .and_then(|t| osh_core::sshkey::PublicKey::parse(t.trim()).ok())
     .map(|k| k.with_from(&keys::egress_from(cfg)));
-    Ok(
-        Reply::new("OK", format!("Account {name} successfully created"))
-            .with_value(json!({"account": name, "egress_key": egress})),
+    Ok(Reply::new(
+        osh_core::Code::OK,
+        format!("Account {name} successfully created"),
     )
+    .with_value(json!({"account": name, "egress_key": egress})))
 }
 
 fn create(

@@ -19,7 +19,7 @@ pub fn run(caller: &Caller, req: AccountDelete) -> Result<Reply> {
     let acct = crate::target_account(caller, &req.account, "delete")?;
     if acct.name == caller.name {
         return Err(Reply::new(
-            "KO_CANNOT_DELETE_SELF",
+            osh_core::Code::KO_CANNOT_DELETE_SELF,
             "You can't delete your own account",
         ));
     }
@@ -87,7 +87,7 @@ pub fn run(caller: &Caller, req: AccountDelete) -> Result<Reply> {
             .field("archive", archive.to_string_lossy()),
     );
     Ok(Reply::new(
-        "OK",
+        osh_core::Code::OK,
         format!(
             "Account {} deleted, its home is archived in {}",
             acct.name,

@@ -3,6 +3,7 @@
 //! The flag is `/home/allowkeeper/ACCOUNT/config.frozen`, a file only allowkeeper
 //! can write, read by osh at every login.
 
+use osh_core::fsx::At as _;
 use osh_core::helper::Caller;
 use osh_core::requests::AccountFreeze;
 use osh_core::{Reply, Result, json};
@@ -17,13 +18,13 @@ pub fn run(caller: &Caller, req: AccountFreeze) -> Result<Reply> {
     if freeze {
         if acct.name == caller.name {
             return Err(Reply::new(
-                "KO_CANNOT_FREEZE_SELF",
+                osh_core::Code::KO_CANNOT_FREEZE_SELF,
                 "You can't freeze your own account",
             ));
         }
         if file.exists() {
             return Ok(Reply::new(
-                "OK_NO_CHANGE",
+                osh_core::Code::OK_NO_CHANGE,
                 format!("Account {} was already frozen", acct.name),
             ));
         }
@@ -40,11 +41,11 @@ pub fn run(caller: &Caller, req: AccountFreeze) -> Result<Reply> {
     } else {
         if !file.exists() {
             return Ok(Reply::new(
-                "OK_NO_CHANGE",
+                osh_core::Code::OK_NO_CHANGE,
                 format!("Account {} was not frozen", acct.name),
             ));
         }
-        std::fs::remove_file(&file)?;
+        std::fs::remove_file(&file).at(&file)?;
     }
     crate::log(
         &caller.config,
@@ -54,8 +55,9 @@ pub fn run(caller: &Caller, req: AccountFreeze) -> Result<Reply> {
             .field("comment", req.reason.as_deref().unwrap_or("")),
     );
     let verb = if freeze { "frozen" } else { "unfrozen" };
-    Ok(
-        Reply::new("OK", format!("Account {} is now {verb}", acct.name))
-            .with_value(json!({"account": acct.name, "frozen": freeze})),
+    Ok(Reply::new(
+        osh_core::Code::OK,
+        format!("Account {} is now {verb}", acct.name),
     )
+    .with_value(json!({"account": acct.name, "frozen": freeze})))
 }

@@ -33,7 +33,7 @@ pub fn run(caller: &Caller, req: AccountGrant) -> Result<Reply> {
     // Handing out the power to hand out powers is for admins only.
     if (cmd == "accountGrantCommand" || cmd == "accountRevokeCommand") && !caller.is_admin() {
         return Err(Reply::new(
-            "ERR_SECURITY_VIOLATION",
+            osh_core::Code::ERR_SECURITY_VIOLATION,
             format!("Only an admin can grant or revoke {cmd}"),
         ));
     }
@@ -51,7 +51,7 @@ pub fn run(caller: &Caller, req: AccountGrant) -> Result<Reply> {
     if member == grant {
         let state = if grant { "already has" } else { "doesn't have" };
         return Ok(Reply::new(
-            "OK_NO_CHANGE",
+            osh_core::Code::OK_NO_CHANGE,
             format!("Account {} {state} the right to use {cmd}", acct.name),
         ));
     }
@@ -85,6 +85,6 @@ pub fn run(caller: &Caller, req: AccountGrant) -> Result<Reply> {
             acct.name
         )
     };
-    Ok(Reply::new("OK", msg)
+    Ok(Reply::new(osh_core::Code::OK, msg)
         .with_value(json!({"account": acct.name, "command": cmd, "action": if grant { "grant" } else { "revoke" }})))
 }

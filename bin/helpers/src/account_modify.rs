@@ -4,6 +4,7 @@
 //! flag given and reports each result under the option's name.
 
 use osh_core::account::Account;
+use osh_core::fsx::At as _;
 use osh_core::helper::Caller;
 use osh_core::requests::AccountModify;
 use osh_core::unix::Memberships;
@@ -24,7 +25,7 @@ fn yes_no(v: &str) -> Result<bool> {
 }
 
 fn no_change() -> Reply {
-    Reply::new("OK_NO_CHANGE", "Nothing to change")
+    Reply::new(osh_core::Code::OK_NO_CHANGE, "Nothing to change")
 }
 
 /// Write or remove a flag file; `OK_NO_CHANGE` if it already was so.
@@ -46,9 +47,9 @@ fn flag_file(
         if current.is_none() {
             return Ok(no_change());
         }
-        std::fs::remove_file(path)?;
+        std::fs::remove_file(path).at(path)?;
     }
-    Ok(Reply::new("OK", "Done"))
+    Ok(Reply::new(osh_core::Code::OK, "Done"))
 }
 
 fn group_flag(acct: &Account, group: &str, on: bool) -> Result<Reply> {
@@ -64,7 +65,7 @@ fn group_flag(acct: &Account, group: &str, on: bool) -> Result<Reply> {
         tool::GPASSWD,
         &[if on { "-a" } else { "-d" }, &acct.name, group],
     )?;
-    Ok(Reply::new("OK", "Done"))
+    Ok(Reply::new(osh_core::Code::OK, "Done"))
 }
 
 fn ssh_config(acct: &Account, mode: &str) -> Result<Reply> {

@@ -2,11 +2,11 @@
 //! `/home/allowkeeper/ACCOUNT/allowed.private`. Only allowkeeper can write that
 //! file; this helper re-checks who asks, for whom, and within which limits.
 
-use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 
 use nix::fcntl::{Flock, FlockArg};
 use osh_acl::Entry;
+use osh_core::fsx::{self, At as _};
 use osh_core::helper::Caller;
 use osh_core::requests::PersonalAccess;
 use osh_core::{Reply, Result, access, json, paths};
@@ -19,13 +19,13 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
     let acct = crate::target_account(caller, &req.account, "change the accesses of")?;
     if access::SELF_ONLY.contains(&plugin) && acct.name != caller.name {
         return Err(Reply::new(
-            "ERR_SECURITY_VIOLATION",
+            osh_core::Code::ERR_SECURITY_VIOLATION,
             format!("{plugin} only acts on your own account"),
         ));
     }
     let add = req.add;
-    let target =
-        Entry::parse_target(&req.target).map_err(|e| Reply::new("KO_INVALID_PARAMETER", e.0))?;
+    let target = Entry::parse_target(&req.target)
+        .map_err(|e| Reply::new(osh_core::Code::KO_INVALID_PARAMETER, e.0))?;
     if add {
         access::check_limits(plugin, &acct.name, &target)?;
     }
@@ -42,7 +42,8 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
         .truncate(false)
         .write(true)
         .mode(0o600)
-        .open(dir.join("lock"))?;
+        .open(dir.join("lock"))
+        .at(&dir.join("lock"))?;
     let _lock = Flock::lock(lock, FlockArg::LockExclusive).map_err(|(_, e)| Reply::from(e))?;
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     let now = sys::epoch();
@@ -65,7 +66,7 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
     if add {
         if osh_acl::parse_file(&text).iter().any(same) {
             return Ok(Reply::new(
-                "OK_NO_CHANGE",
+                osh_core::Code::OK_NO_CHANGE,
                 format!(
                     "Access to {} already exists for {}",
                     target.target(),
@@ -86,13 +87,7 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
                 .ok_or_else(|| Reply::invalid("--ttl takes a positive number of seconds"))?;
             e.expiry = Some(now + ttl);
         }
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o644)
-            .open(&file)?;
-        f.write_all(format!("{}\n", e.to_line()).as_bytes())?;
-        f.sync_all()?;
+        fsx::append_synced(&file, format!("{}\n", e.to_line()).as_bytes(), 0o644)?;
     } else {
         let (after, n) = osh_acl::comment_out(
             &text,
@@ -101,7 +96,7 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
         );
         if n == 0 {
             return Ok(Reply::new(
-                "OK_NO_CHANGE",
+                osh_core::Code::OK_NO_CHANGE,
                 format!(
                     "No access to {} to remove for {}",
                     target.target(),
@@ -132,7 +127,7 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
     );
     let verb = if add { "added to" } else { "removed from" };
     Ok(Reply::new(
-        "OK",
+        osh_core::Code::OK,
         format!(
             "Access to {} {verb} the personal accesses of {}",
             target.target(),

@@ -2,26 +2,27 @@
 //! with exact ownership and modes, and the lock around user database edits.
 
 use std::fs::File;
-use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Command;
 
 use nix::fcntl::{Flock, FlockArg};
-use nix::unistd::{Gid, Uid, chown};
+use osh_core::fsx::At as _;
 use osh_core::{Reply, Result};
 
 /// Run an admin command (useradd, gpasswd, ...), turning failure into `ERR_SYSTEM_COMMAND`.
 pub fn run(program: &str, args: &[&str]) -> Result<()> {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| Reply::new("ERR_SYSTEM_COMMAND", format!("Couldn't run {program}: {e}")))?;
+    let out = Command::new(program).args(args).output().map_err(|e| {
+        Reply::new(
+            osh_core::Code::ERR_SYSTEM_COMMAND,
+            format!("Couldn't run {program}: {e}"),
+        )
+    })?;
     if out.status.success() {
         Ok(())
     } else {
         Err(Reply::new(
-            "ERR_SYSTEM_COMMAND",
+            osh_core::Code::ERR_SYSTEM_COMMAND,
             format!(
                 "{program} failed ({}): {}",
                 out.status,
@@ -31,30 +32,10 @@ pub fn run(program: &str, args: &[&str]) -> Result<()> {
     }
 }
 
-/// Write `content` to `path` atomically (temp file + rename in the same directory),
-/// with the given owner and mode set before the file becomes visible.
+/// Write `content` to `path` atomically, owned by `uid:gid` with `mode`
+/// before it becomes visible ([`osh_core::fsx::write_atomic`]).
 pub fn write_file(path: &Path, content: &[u8], uid: u32, gid: u32, mode: u32) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Reply::internal("path without a directory"))?;
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Reply::internal("bad file name"))?;
-    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-    let result = (|| -> Result<()> {
-        let mut f = File::create(&tmp)?;
-        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        chown(&tmp, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)))?;
-        f.write_all(content)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    osh_core::fsx::write_atomic(path, content, Some((uid, gid)), mode)
 }
 
 /// Create a directory (if missing) and set its owner and mode.
@@ -62,40 +43,35 @@ pub fn make_dir(path: &Path, uid: u32, gid: u32, mode: u32) -> Result<()> {
     match std::fs::create_dir(path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e).at(path),
     }
-    chown(path, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
-    Ok(())
+    own(path, uid, gid, mode)
 }
 
 /// Set owner and mode of an existing path.
 pub fn own(path: &Path, uid: u32, gid: u32, mode: u32) -> Result<()> {
-    chown(path, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
-    Ok(())
+    std::os::unix::fs::chown(path, Some(uid), Some(gid)).at(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).at(path)
 }
 
 /// Serialises edits of the user and group databases between helpers: useradd and
 /// friends fail at once, not wait, when another one holds the shadow lock.
 pub fn passwd_lock() -> Result<Flock<File>> {
     let dir = Path::new("/run/lock");
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).at(dir)?;
     let f = File::options()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.join("osh.passwd.lock"))?;
+        .open(dir.join("osh.passwd.lock"))
+        .at(&dir.join("osh.passwd.lock"))?;
     Flock::lock(f, FlockArg::LockExclusive).map_err(|(_, e)| Reply::from(e))
 }
 
 /// Seconds since the epoch.
 #[must_use]
 pub fn epoch() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    osh_core::time::epoch()
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in local time.
@@ -147,7 +123,7 @@ pub fn end_processes_of(uid: u32) -> Result<()> {
         let now = std::time::Instant::now();
         if now >= deadline {
             return Err(Reply::new(
-                "ERR_SYSTEM_COMMAND",
+                osh_core::Code::ERR_SYSTEM_COMMAND,
                 format!("{} process(es) of the account would not end", left.len()),
             ));
         }

@@ -204,17 +204,15 @@ fn say_error(json: JsonMode, exit: Exit, comment: &str, msg: &str) -> u8 {
 
 /// What [`say_error`] prints on stdout: the envelope in JSON mode, else nothing.
 fn error_stdout(json: JsonMode, exit: Exit, comment: &str, msg: &str) -> String {
+    // `KO_` and the close comment; a comment that names no known code would
+    // be a bug, and still answers a plain `KO` (a test lists the codes).
     let code = if exit == Exit::Ok {
-        "OK".to_owned()
+        osh_core::Code::OK
     } else {
-        format!("KO_{}", comment.to_ascii_uppercase())
+        osh_core::Code::from_name(&format!("KO_{}", comment.to_ascii_uppercase()))
+            .unwrap_or(osh_core::Code::KO)
     };
-    let code = if osh_core::reply::is_valid_code(&code) {
-        code
-    } else {
-        "KO".to_owned()
-    };
-    envelope::render(json, None, &Reply::new(&code, msg)).unwrap_or_default()
+    envelope::render(json, None, &Reply::new(code, msg)).unwrap_or_default()
 }
 
 /// osh's own usage text (plugins list themselves through `--osh help`).
@@ -299,13 +297,13 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
             .create(&dir)
             .map_err(|e| {
                 Reply::new(
-                    "ERR_IO",
+                    osh_core::Code::ERR_IO,
                     format!("Can't create the recording directory: {e}"),
                 )
             })?;
         if !recording::recorder().is_file() {
             return Err(Reply::new(
-                "ERR_NO_RECORDER",
+                osh_core::Code::ERR_NO_RECORDER,
                 "The session recorder is missing: nothing runs unrecorded",
             ));
         }

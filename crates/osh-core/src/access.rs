@@ -8,6 +8,7 @@ use osh_acl::Entry;
 use serde_json::{Map, Value, json};
 
 use crate::config;
+use crate::fsx::At as _;
 use crate::getopt::{Kind, Opt, opt};
 use crate::paths;
 use crate::plugin::Ctx;
@@ -43,9 +44,9 @@ pub fn plugin_config(name: &str) -> Result<Map<String, Value>> {
     if !path.exists() {
         return Ok(Map::new());
     }
-    config::check_secure(&path).map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?;
-    let text = std::fs::read_to_string(&path)?;
-    config::parse_text(&text).map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))
+    config::check_secure(&path).map_err(|e| Reply::new(crate::Code::ERR_CONFIGURATION, e.0))?;
+    let text = std::fs::read_to_string(&path).at(&path)?;
+    config::parse_text(&text).map_err(|e| Reply::new(crate::Code::ERR_CONFIGURATION, e.0))
 }
 
 /// A host as users give it, to an address: an IP (IPv6 possibly in brackets),
@@ -133,7 +134,7 @@ pub fn target(host: &str, user: Option<&str>, port: Option<u16>) -> Result<Entry
         Ok(n) => n,
         Err(_) => ipnet::IpNet::from(resolve(host).ok_or_else(|| {
             Reply::new(
-                "KO_INVALID_REMOTE_HOST",
+                crate::Code::KO_INVALID_REMOTE_HOST,
                 format!(
                     "Invalid host, or unable to resolve it: '{}'",
                     crate::ui::clean(host)
@@ -142,7 +143,7 @@ pub fn target(host: &str, user: Option<&str>, port: Option<u16>) -> Result<Entry
         })?),
     };
     let text = Entry::new(user, net, port).target();
-    Entry::parse_target(&text).map_err(|e| Reply::new("KO_INVALID_PARAMETER", e.0))
+    Entry::parse_target(&text).map_err(|e| Reply::new(crate::Code::KO_INVALID_PARAMETER, e.0))
 }
 
 /// The plugin-configured limits: `widest_v4_prefix` and `self_remote_user_only`.
@@ -153,7 +154,7 @@ pub fn check_limits(plugin: &str, account: &str, e: &Entry) -> Result<()> {
         && u64::from(n.prefix_len()) < widest
     {
         return Err(Reply::new(
-            "ERR_INVALID_PARAMETER",
+            crate::Code::ERR_INVALID_PARAMETER,
             format!(
                 "The prefix /{} is wider than what this bastion allows (/{widest} at most)",
                 n.prefix_len()
@@ -165,7 +166,7 @@ pub fn check_limits(plugin: &str, account: &str, e: &Entry) -> Result<()> {
         .is_some_and(|v| v.as_bool() == Some(true) || v.as_u64() == Some(1));
     if self_only && e.user.as_deref() != Some(account) {
         return Err(Reply::new(
-            "ERR_INVALID_PARAMETER",
+            crate::Code::ERR_INVALID_PARAMETER,
             format!(
                 "On this bastion, personal accesses can only be for the remote user '{account}'"
             ),
@@ -255,7 +256,7 @@ pub fn change_personal(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) ->
             pt.parse::<u16>()
                 .ok()
                 .filter(|p| *p > 0)
-                .ok_or_else(|| Reply::new("KO_INVALID_PORT", "Invalid port"))?,
+                .ok_or_else(|| Reply::new(crate::Code::KO_INVALID_PORT, "Invalid port"))?,
         ),
         (None, true) => None,
         _ => {

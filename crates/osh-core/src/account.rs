@@ -39,7 +39,7 @@ const RESERVED: &[&str] = &[
 /// Check an account name against The Bastion's rules. The error is a `KO_*` reply
 /// whose message says which rule was broken.
 pub fn validate_name(name: &str) -> Result<(), Reply> {
-    let ko = |msg: String| Err(Reply::new("KO_INVALID_ACCOUNT", msg));
+    let ko = |msg: String| Err(Reply::new(crate::Code::KO_INVALID_ACCOUNT, msg));
     if name.len() < 2 || name.len() > 28 {
         return ko(format!(
             "Account name '{}' must be 2 to 28 characters long, not {}",
@@ -159,13 +159,13 @@ pub fn bastion_account(name: &str) -> Result<Account, Reply> {
     validate_name(name)?;
     let acct = Account::lookup(name).ok_or_else(|| {
         Reply::new(
-            "KO_INVALID_ACCOUNT",
+            crate::Code::KO_INVALID_ACCOUNT,
             format!("Account '{name}' doesn't exist"),
         )
     })?;
     if !acct.is_bastion_account(&Memberships::of(name)) {
         return Err(Reply::new(
-            "KO_INVALID_ACCOUNT",
+            crate::Code::KO_INVALID_ACCOUNT,
             format!("'{name}' is not a bastion account"),
         ));
     }

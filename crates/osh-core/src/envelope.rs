@@ -145,7 +145,7 @@ mod tests {
     #[test]
     fn exactly_four_keys_in_every_mode() {
         let r = Reply::new(
-            "KO_NO_HOST",
+            crate::Code::KO_NO_HOST,
             "No osh command specified and no host to connect to",
         );
         for mode in [JsonMode::Default, JsonMode::Pretty, JsonMode::Grep] {

@@ -64,7 +64,7 @@ pub fn call<R: Request>(req: &R) -> Reply {
         Ok(o) => o,
         Err(e) => {
             return Reply::new(
-                "ERR_HELPER_FAILED",
+                crate::Code::ERR_HELPER_FAILED,
                 format!("Couldn't run helper {name}: {e}"),
             );
         }
@@ -75,7 +75,7 @@ pub fn call<R: Request>(req: &R) -> Reply {
         None => {
             let stderr = String::from_utf8_lossy(&output.stderr);
             Reply::new(
-                "ERR_HELPER_FAILED",
+                crate::Code::ERR_HELPER_FAILED,
                 format!(
                     "Helper {name} failed ({}): {}",
                     output.status,
@@ -94,7 +94,7 @@ pub fn reply_from_envelope(v: &Value) -> Reply {
         .filter(|c| crate::reply::is_valid_code(c))
         .unwrap_or("ERR_HELPER_FAILED");
     let msg = v["error_message"].as_str().unwrap_or(code);
-    Reply::new(code, msg).with_value(v["value"].clone())
+    Reply::decoded(code, msg).with_value(v["value"].clone())
 }
 
 /// Who asked a helper to run.
@@ -138,7 +138,7 @@ impl Caller {
         let groups = Memberships::of(&target.name);
         if account::is_protected(&target.name, &groups, &self.config) {
             return Err(Reply::new(
-                "ERR_SECURITY_VIOLATION",
+                crate::Code::ERR_SECURITY_VIOLATION,
                 format!(
                     "You can't {verb} the account of an admin or a superowner without being admin yourself"
                 ),
@@ -153,7 +153,7 @@ impl Caller {
             Ok(())
         } else {
             Err(Reply::new(
-                "KO_RESTRICTED_COMMAND",
+                crate::Code::KO_RESTRICTED_COMMAND,
                 format!("You ({}) are not allowed to run {cmd}", self.name),
             ))
         }
@@ -171,7 +171,7 @@ fn check_runas(want: &str) -> Result<()> {
     let (ruid, euid) = (nix::unistd::getuid(), nix::unistd::geteuid());
     if ruid != want_uid || euid != want_uid {
         return Err(Reply::new(
-            "ERR_SECURITY_VIOLATION",
+            crate::Code::ERR_SECURITY_VIOLATION,
             format!("This helper runs only as {want}, through sudo"),
         ));
     }
@@ -182,7 +182,7 @@ fn check_runas(want: &str) -> Result<()> {
 fn caller(runas: &str) -> Result<Caller> {
     check_runas(runas)?;
     let config = crate::config::load_default()
-        .map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?
+        .map_err(|e| Reply::new(crate::Code::ERR_CONFIGURATION, e.0))?
         .config;
     let real = nix::unistd::getuid();
     let sudo_user = std::env::var("SUDO_USER").ok();
@@ -195,16 +195,17 @@ fn caller(runas: &str) -> Result<Caller> {
                 == crate::unix::user(&u).map(|p| p.uid.as_raw());
             if !uid_ok {
                 return Err(Reply::new(
-                    "ERR_SECURITY_VIOLATION",
+                    crate::Code::ERR_SECURITY_VIOLATION,
                     "SUDO_USER and SUDO_UID disagree",
                 ));
             }
             if u != "root" {
-                let acct = Account::lookup(&u)
-                    .ok_or_else(|| Reply::new("ERR_SECURITY_VIOLATION", "Unknown caller"))?;
+                let acct = Account::lookup(&u).ok_or_else(|| {
+                    Reply::new(crate::Code::ERR_SECURITY_VIOLATION, "Unknown caller")
+                })?;
                 if !acct.is_bastion_account(&Memberships::of(&u)) {
                     return Err(Reply::new(
-                        "ERR_SECURITY_VIOLATION",
+                        crate::Code::ERR_SECURITY_VIOLATION,
                         format!("Caller {u} is not a bastion account"),
                     ));
                 }
@@ -214,7 +215,7 @@ fn caller(runas: &str) -> Result<Caller> {
         None if real.is_root() => "root".to_owned(),
         None => {
             return Err(Reply::new(
-                "ERR_SECURITY_VIOLATION",
+                crate::Code::ERR_SECURITY_VIOLATION,
                 "Helpers must be run through sudo",
             ));
         }
@@ -241,7 +242,7 @@ pub fn serve<R: Request>(f: fn(&Caller, R) -> Result<Reply>) -> std::process::Ex
             .lock()
             .take(MAX_REQUEST)
             .read_to_string(&mut text)?;
-        crate::requests::decode(&text).map_err(|e| Reply::new("ERR_BAD_OPTIONS", e))
+        crate::requests::decode(&text).map_err(|e| Reply::new(crate::Code::ERR_BAD_OPTIONS, e))
     };
     let reply = match caller(R::RUNAS).and_then(|c| {
         let req = request()?;

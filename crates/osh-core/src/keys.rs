@@ -9,6 +9,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use crate::fsx::At as _;
 use crate::reply::{Reply, Result};
 use crate::sshkey::{KeyError, PublicKey};
 
@@ -24,7 +25,7 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
         Ok(k) => k,
         Err(KeyError::PrivateKey) => {
             return Err(Reply::new(
-                "KO_PRIVATE_KEY",
+                crate::Code::KO_PRIVATE_KEY,
                 "HOLY SH*T, this looks like a PRIVATE key, please never paste it anywhere! Generate a new key pair \
                  and give only the PUBLIC one (the .pub file).",
             ));
@@ -36,7 +37,7 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
                 json!({"key": {"line": l}})
             };
             return Err(Reply::new(
-                "KO_NOT_A_KEY",
+                crate::Code::KO_NOT_A_KEY,
                 "This doesn't look like an SSH public key, try again",
             )
             .with_value(value));
@@ -51,7 +52,10 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
             "Only a from=\"...\" restriction may precede an ingress key, not '{}'",
             crate::ui::clean_bounded(&key.prefix, 80)
         );
-        return Err(with_key(Reply::new("KO_FORBIDDEN_KEY_OPTION", msg), &key));
+        return Err(with_key(
+            Reply::new(crate::Code::KO_FORBIDDEN_KEY_OPTION, msg),
+            &key,
+        ));
     }
     if !config
         .allowedIngressSshAlgorithms
@@ -62,7 +66,10 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
             key.algorithm(),
             config.allowedIngressSshAlgorithms.join(", ")
         );
-        return Err(with_key(Reply::new("KO_FORBIDDEN_ALGORITHM", msg), &key));
+        return Err(with_key(
+            Reply::new(crate::Code::KO_FORBIDDEN_ALGORITHM, msg),
+            &key,
+        ));
     }
     if key.family == "RSA" {
         let size = i64::from(key.size);
@@ -71,14 +78,20 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
                 "This key is {size} bits. This is too small, the minimum is {}",
                 config.minimumIngressRsaKeySize
             );
-            return Err(with_key(Reply::new("KO_KEY_SIZE_TOO_SMALL", msg), &key));
+            return Err(with_key(
+                Reply::new(crate::Code::KO_KEY_SIZE_TOO_SMALL, msg),
+                &key,
+            ));
         }
         if size > config.maximumIngressRsaKeySize {
             let msg = format!(
                 "This key is {size} bits. This is too big, the maximum is {}",
                 config.maximumIngressRsaKeySize
             );
-            return Err(with_key(Reply::new("KO_KEY_SIZE_TOO_BIG", msg), &key));
+            return Err(with_key(
+                Reply::new(crate::Code::KO_KEY_SIZE_TOO_BIG, msg),
+                &key,
+            ));
         }
     }
     let forced = &config.ingressKeysFrom;
@@ -118,7 +131,8 @@ pub fn lock_authorized(home: &Path) -> Result<nix::fcntl::Flock<std::fs::File>> 
         .truncate(false)
         .write(true)
         .mode(0o600)
-        .open(home.join(".ssh/.authorized_keys2.lock"))?;
+        .open(home.join(".ssh/.authorized_keys2.lock"))
+        .at(&home.join(".ssh/.authorized_keys2.lock"))?;
     nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| Reply::from(e))
 }
 
@@ -165,10 +179,11 @@ pub fn lock_generation(home: &Path) -> Result<nix::fcntl::Flock<std::fs::File>> 
         .truncate(false)
         .write(true)
         .mode(0o600)
-        .open(home.join(".ssh/.egress-keygen.lock"))?;
+        .open(home.join(".ssh/.egress-keygen.lock"))
+        .at(&home.join(".ssh/.egress-keygen.lock"))?;
     nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|_| {
         Reply::new(
-            "KO_KEY_GENERATION_RUNNING",
+            crate::Code::KO_KEY_GENERATION_RUNNING,
             "A key generation is already running for your account, wait for it to finish",
         )
     })
@@ -188,7 +203,7 @@ pub fn generate_egress(
     let comment = format!("{account}@{}:{epoch}", config.bastionName);
     if path.exists() {
         return Err(Reply::new(
-            "KO_KEY_GENERATION_RUNNING",
+            crate::Code::KO_KEY_GENERATION_RUNNING,
             "A key of this kind was generated this very second, try again",
         ));
     }
@@ -200,13 +215,13 @@ pub fn generate_egress(
     }
     let out = cmd.output().map_err(|e| {
         Reply::new(
-            "ERR_SSH_KEYGEN_FAILED",
+            crate::Code::ERR_SSH_KEYGEN_FAILED,
             format!("Couldn't run ssh-keygen: {e}"),
         )
     })?;
     if !out.status.success() {
         return Err(Reply::new(
-            "ERR_SSH_KEYGEN_FAILED",
+            crate::Code::ERR_SSH_KEYGEN_FAILED,
             format!(
                 "ssh-keygen failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()

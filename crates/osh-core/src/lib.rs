@@ -10,9 +10,11 @@
 
 pub mod access;
 pub mod account;
+mod code;
 pub mod config;
 pub mod envelope;
 pub mod exit;
+pub mod fsx;
 pub mod getopt;
 pub mod helper;
 pub mod keys;
@@ -28,6 +30,7 @@ pub mod time;
 pub mod ui;
 pub mod unix;
 
+pub use code::Code;
 pub use osh_log as log;
 pub use osh_sshkey as sshkey;
 pub use reply::{Reply, Result};

@@ -168,7 +168,7 @@ impl Ctx {
         let parsed = getopt::parse(spec, &self.args);
         if let Some(extra) = parsed.rest.first() {
             return Err(Reply::new(
-                "ERR_BAD_OPTIONS",
+                crate::Code::ERR_BAD_OPTIONS,
                 format!(
                     "Error parsing options: unknown or incomplete option '{}', see --help",
                     crate::ui::clean(extra)
@@ -226,7 +226,8 @@ pub fn account_name<'a>(parsed: &'a Parsed, opt: &str) -> Result<&'a str> {
 }
 
 fn context(p: &Plugin, catalogue: &[Plugin]) -> Result<Ctx> {
-    let loaded = crate::config::load_default().map_err(|e| Reply::new("ERR_CONFIGURATION", e.0))?;
+    let loaded = crate::config::load_default()
+        .map_err(|e| Reply::new(crate::Code::ERR_CONFIGURATION, e.0))?;
     let account = Account::current().ok_or_else(|| Reply::internal("Couldn't find who you are"))?;
     let groups = Memberships::of(&account.name);
     // osh passes only UTF-8; anything else came from elsewhere and is replaced, not a panic.
@@ -288,7 +289,7 @@ pub fn main(p: &Plugin, catalogue: &[Plugin]) -> ExitCode {
         }
         Ok(ctx) if std::env::var_os("PLUGIN_HELP").is_some() => {
             ctx.out.raw(p.help);
-            Reply::new("OK", "")
+            Reply::new(crate::Code::OK, "")
         }
         Ok(mut ctx) => {
             ctx.out.header(p.title);

@@ -70,7 +70,7 @@ pub fn paths_for(config: &Config, s: &Subject<'_>) -> Result<(PathBuf, String)> 
         let t = substitute(&config.ttyrecDirectPathFormat, s);
         if !t.starts_with('/') || t.split('/').any(|c| c == "..") {
             return Err(Reply::new(
-                "ERR_CONFIGURATION",
+                crate::Code::ERR_CONFIGURATION,
                 "ttyrecDirectPathFormat must be an absolute path without '..'",
             ));
         }
@@ -81,7 +81,7 @@ pub fn paths_for(config: &Config, s: &Subject<'_>) -> Result<(PathBuf, String)> 
     let first =
         jiff::fmt::strtime::format(template.replace("#usec#", &usec), &now).map_err(|e| {
             Reply::new(
-                "ERR_CONFIGURATION",
+                crate::Code::ERR_CONFIGURATION,
                 format!("bad ttyrecFilenameFormat: {e}"),
             )
         })?;

@@ -23,9 +23,16 @@ pub struct Reply {
 pub type Result<T, E = Reply> = std::result::Result<T, E>;
 
 impl Reply {
-    /// A reply with this code and message. Panics in debug builds on a malformed code.
+    /// A reply with this code and message (the code, if the message is empty).
     #[must_use]
-    pub fn new(code: &str, msg: impl Into<String>) -> Self {
+    pub fn new(code: crate::Code, msg: impl Into<String>) -> Self {
+        Self::decoded(code.as_str(), msg)
+    }
+
+    /// A reply with a code received from elsewhere (a helper's envelope),
+    /// already checked against the code grammar.
+    #[must_use]
+    pub fn decoded(code: &str, msg: impl Into<String>) -> Self {
         debug_assert!(is_valid_code(code), "bad code {code}");
         let msg = msg.into();
         Self {
@@ -40,7 +47,7 @@ impl Reply {
     pub fn ok(value: Value) -> Self {
         Self {
             value,
-            ..Self::new("OK", "OK")
+            ..Self::new(crate::Code::OK, "OK")
         }
     }
 
@@ -54,19 +61,19 @@ impl Reply {
     /// `ERR_INVALID_PARAMETER` with a message.
     #[must_use]
     pub fn invalid(msg: impl Into<String>) -> Self {
-        Self::new("ERR_INVALID_PARAMETER", msg)
+        Self::new(crate::Code::ERR_INVALID_PARAMETER, msg)
     }
 
     /// `ERR_MISSING_PARAMETER` with a message.
     #[must_use]
     pub fn missing(msg: impl Into<String>) -> Self {
-        Self::new("ERR_MISSING_PARAMETER", msg)
+        Self::new(crate::Code::ERR_MISSING_PARAMETER, msg)
     }
 
     /// `ERR_INTERNAL` with a message: something that should not happen did.
     #[must_use]
     pub fn internal(msg: impl Into<String>) -> Self {
-        Self::new("ERR_INTERNAL", msg)
+        Self::new(crate::Code::ERR_INTERNAL, msg)
     }
 
     /// True for `OK*` codes.
@@ -91,13 +98,13 @@ pub fn is_valid_code(code: &str) -> bool {
 
 impl From<std::io::Error> for Reply {
     fn from(e: std::io::Error) -> Self {
-        Self::new("ERR_IO", format!("I/O error: {e}"))
+        Self::new(crate::Code::ERR_IO, format!("I/O error: {e}"))
     }
 }
 
 impl From<nix::Error> for Reply {
     fn from(e: nix::Error) -> Self {
-        Self::new("ERR_SYSTEM", format!("system error: {e}"))
+        Self::new(crate::Code::ERR_SYSTEM, format!("system error: {e}"))
     }
 }
 
@@ -125,8 +132,11 @@ mod tests {
         for bad in ["", "ok", "OKAY-NO", "FAIL", "KO_bad", "ERR "] {
             assert!(!is_valid_code(bad), "{bad}");
         }
-        assert!(Reply::new("OK_EMPTY", "").is_ok());
-        assert!(!Reply::new("KO_X", "").is_ok());
-        assert_eq!(Reply::new("KO_X", "").msg, "KO_X");
+        assert!(Reply::new(crate::Code::OK_EMPTY, "").is_ok());
+        assert!(!Reply::new(crate::Code::KO_ACCESS_DENIED, "").is_ok());
+        assert_eq!(
+            Reply::new(crate::Code::KO_ACCESS_DENIED, "").msg,
+            "KO_ACCESS_DENIED"
+        );
     }
 }

@@ -81,5 +81,5 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         ));
     }
     // The value stays The Bastion's (null): the key is also in accountListEgressKeys.
-    Ok(Reply::new("OK", r.msg))
+    Ok(Reply::new(osh_core::Code::OK, r.msg))
 }

@@ -29,7 +29,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         let answer = ctx.stdin(4096)?;
         if answer.lines().next().map(str::trim) != Some(sentence.as_str()) {
             return Err(Reply::new(
-                "KO_NOT_CONFIRMED",
+                osh_core::Code::KO_NOT_CONFIRMED,
                 "You didn't type the confirmation sentence, aborting",
             ));
         }

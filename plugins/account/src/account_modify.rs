@@ -63,7 +63,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     let acct = plugin::target_account(&p, "account")?;
     if let Some(n) = NOT_YET.iter().find(|n| p.str(n).is_some()) {
         return Err(Reply::new(
-            "ERR_NOT_SUPPORTED",
+            osh_core::Code::ERR_NOT_SUPPORTED,
             format!("--{n} is not supported by this bastion yet"),
         ));
     }
@@ -101,7 +101,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         Ok(Reply::ok(value))
     } else {
         Err(Reply::new(
-            "ERR_PARTIAL_FAILURE",
+            osh_core::Code::ERR_PARTIAL_FAILURE,
             "Some modifications failed, see the value for details",
         )
         .with_value(value))

@@ -48,5 +48,5 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         "\nTo connect to a server: ssh ACCOUNT@BASTION -t -- [USER@]HOST [-p PORT] [-- COMMAND]",
     );
     ctx.out.info(&text);
-    Ok(Reply::new("OK", ""))
+    Ok(Reply::new(osh_core::Code::OK, ""))
 }

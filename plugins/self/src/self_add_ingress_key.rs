@@ -3,8 +3,6 @@
 //! The account owns its `authorized_keys2`, so no helper is needed: the OS
 //! already limits this plugin to the caller's own file.
 
-use std::io::Write as _;
-
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{Class, Ctx, Plugin};
 use osh_core::{Reply, Result, json, keys, paths};
@@ -45,23 +43,20 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         .any(|k| k.base64 == key.base64)
     {
         return Err(Reply::new(
-            "KO_DUPLICATE_KEY",
+            osh_core::Code::KO_DUPLICATE_KEY,
             "This public key already exists on your account!",
         )
         .with_value(json!({"key": key})));
     }
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(&path)?;
-    f.write_all(format!("{}\n", key.line).as_bytes())?;
-    f.sync_all()?;
+    osh_core::fsx::append_synced(&path, format!("{}\n", key.line).as_bytes(), 0o640)?;
     ctx.out.info(&format!(
         "Public key successfully added:\n{} {} ({})",
         key.fingerprint,
         key.comment.as_deref().unwrap_or(""),
         key.family
     ));
-    Ok(Reply::new("OK", "Public key successfully added")
-        .with_value(json!({"connect_only_from": ctx.config.ingressKeysFrom, "key": key})))
+    Ok(
+        Reply::new(osh_core::Code::OK, "Public key successfully added")
+            .with_value(json!({"connect_only_from": ctx.config.ingressKeysFrom, "key": key})),
+    )
 }

@@ -3,6 +3,9 @@
 use osh_core::getopt::{Kind, Opt, opt};
 use osh_core::plugin::{Class, Ctx, Plugin};
 use osh_core::sshkey::PublicKey;
+use std::os::unix::fs::PermissionsExt as _;
+
+use osh_core::fsx::{self, At as _};
 use osh_core::{Reply, Result, json, paths};
 
 /// The plugin.
@@ -41,7 +44,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     }
     let path = ctx.account.home.join(paths::AUTHORIZED_KEYS);
     let _lock = osh_core::keys::lock_authorized(&ctx.account.home)?;
-    let text = std::fs::read_to_string(&path)?;
+    let text = std::fs::read_to_string(&path).at(&path)?;
     // Key lines with their position in the file, so comments and unknown lines survive.
     let parsed: Vec<(usize, PublicKey)> = text
         .lines()
@@ -50,20 +53,20 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         .collect();
     if parsed.is_empty() {
         return Err(Reply::new(
-            "ERR_NO_KEY",
+            osh_core::Code::ERR_NO_KEY,
             "You have no key to delete (wait, how did you connect in the first place?!)",
         ));
     }
     if parsed.len() == 1 {
         return Err(Reply::new(
-            "ERR_ONLY_ONE_KEY",
+            osh_core::Code::ERR_ONLY_ONE_KEY,
             "You can't delete the only valid key you have!",
         ));
     }
     let index = match (p.int("id-to-delete"), p.str("fingerprint-to-delete")) {
         (Some(_), Some(_)) => {
             return Err(Reply::new(
-                "ERR_INCOMPATIBLE_PARAMETERS",
+                osh_core::Code::ERR_INCOMPATIBLE_PARAMETERS,
                 "Use either --id-to-delete or --fingerprint-to-delete",
             ));
         }
@@ -73,14 +76,14 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
             let i = usize::try_from(id)
                 .ok()
                 .filter(|i| (1..=parsed.len()).contains(i));
-            i.ok_or_else(|| Reply::new("ERR_INVALID_ID", "Bad key ID"))? - 1
+            i.ok_or_else(|| Reply::new(osh_core::Code::ERR_INVALID_ID, "Bad key ID"))? - 1
         }
         (None, Some(fp)) => parsed
             .iter()
             .position(|(_, k)| k.fingerprint == fp)
             .ok_or_else(|| {
                 Reply::new(
-                    "ERR_NO_MATCH",
+                    osh_core::Code::ERR_NO_MATCH,
                     "Couldn't find any key matching this fingerprint",
                 )
             })?,
@@ -95,11 +98,9 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     if kept.is_empty() {
         kept.push('\n');
     }
-    // Write beside it and rename, so a crash never leaves a truncated key file.
-    let tmp = path.with_file_name(format!(".authorized_keys2.{}", std::process::id()));
-    std::fs::write(&tmp, kept)?;
-    std::fs::set_permissions(&tmp, std::fs::metadata(&path)?.permissions())?;
-    std::fs::rename(&tmp, &path)?;
+    // Replaced whole, synced, with its mode: the file that decides who logs in.
+    let mode = std::fs::metadata(&path).at(&path)?.permissions().mode() & 0o7777;
+    fsx::write_atomic(&path, kept.as_bytes(), None, mode)?;
     let mut v = json!(deleted);
     v["err"] = json!("OK");
     ctx.out.info(&format!(
@@ -107,8 +108,9 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         index + 1,
         deleted.fingerprint
     ));
-    Ok(
-        Reply::new("OK", format!("Key ID {} successfully deleted", index + 1))
-            .with_value(json!({"deleted_key": v})),
+    Ok(Reply::new(
+        osh_core::Code::OK,
+        format!("Key ID {} successfully deleted", index + 1),
     )
+    .with_value(json!({"deleted_key": v})))
 }

@@ -4,6 +4,7 @@
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::Command;
 
+use osh_core::fsx::At as _;
 use osh_core::getopt::{Kind, opt};
 use osh_core::plugin::{Class, Ctx, Plugin};
 use osh_core::{Reply, Result, access, json, keys};
@@ -57,7 +58,7 @@ fn generate(ctx: &mut Ctx) -> Result<Reply> {
     let c = &ctx.config;
     if !c.allowedEgressSshAlgorithms.iter().any(|a| a == algo) {
         return Err(Reply::new(
-            "KO_FORBIDDEN_ALGORITHM",
+            osh_core::Code::KO_FORBIDDEN_ALGORITHM,
             format!(
                 "Allowed algorithms: {}",
                 c.allowedEgressSshAlgorithms.join(", ")
@@ -92,7 +93,7 @@ fn generate(ctx: &mut Ctx) -> Result<Reply> {
         &cfg,
         epoch,
     )?;
-    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o400))?;
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o400)).at(&private)?;
     let public = private.with_file_name(format!(
         "{}.pub",
         private
@@ -100,7 +101,7 @@ fn generate(ctx: &mut Ctx) -> Result<Reply> {
             .map(|f| f.to_string_lossy())
             .unwrap_or_default()
     ));
-    std::fs::set_permissions(&public, std::fs::Permissions::from_mode(0o444))?;
+    std::fs::set_permissions(&public, std::fs::Permissions::from_mode(0o444)).at(&public)?;
     let k = osh_core::sshkey::PublicKey::parse(&std::fs::read_to_string(&public)?)
         .map_err(|_| Reply::internal("the new key does not parse"))?;
     ctx.out.info(&format!(
@@ -125,7 +126,7 @@ fn forget(ctx: &mut Ctx) -> Result<Reply> {
         Some(p) if p != "22" => format!(
             "[{addr}]:{}",
             p.parse::<u16>()
-                .map_err(|_| Reply::new("KO_INVALID_PORT", "Invalid port"))?
+                .map_err(|_| Reply::new(osh_core::Code::KO_INVALID_PORT, "Invalid port"))?
         ),
         _ => addr,
     };
@@ -139,7 +140,7 @@ fn forget(ctx: &mut Ctx) -> Result<Reply> {
     let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
     if !out.status.success() || !text.contains("updated") {
         return Ok(Reply::new(
-            "OK_NO_CHANGE",
+            osh_core::Code::OK_NO_CHANGE,
             format!("No host key was known for {name}"),
         ));
     }
