@@ -12,7 +12,6 @@
 //! the reason is written to `--status-file` for osh's `close` event.
 
 mod opts;
-mod output;
 mod sys;
 
 use std::io::{self, Read, Write};
@@ -29,7 +28,7 @@ use nix::sys::termios::{self, SetArg};
 use nix::unistd::Pid;
 
 pub use opts::{Options, TtyMode, parse};
-pub use output::{Recording, Settings, expand};
+pub use osh_ttyrec::writer::{Recording, Settings, expand};
 
 /// Exit code when the command could not be started with a recording.
 pub const EXIT_NO_RECORDING: u8 = 126;

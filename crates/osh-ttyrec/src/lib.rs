@@ -10,6 +10,8 @@
 //! 44-bit extension nor zstd, and a reader of evidence must say exactly where
 //! a file stops making sense ([`ReadError::Truncated`]) rather than guess.
 
+pub mod writer;
+
 use std::io::{self, Read, Write};
 
 /// Largest frame accepted when reading: a bigger length is corruption, not data.

@@ -1,5 +1,7 @@
-//! The recording on disk: segments, rotation, the terminal-size sidecar, and the
-//! checks that make recording fail closed.
+//! The recording on disk: segments, rotation, file naming, the terminal-size
+//! sidecar, and the checks that make recording fail closed. The recorder
+//! writes through it; the player, the seal verifier and the cron tools read
+//! what it writes with the codec beside it.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -123,8 +125,8 @@ impl Recording {
     pub fn frame(&mut self, data: &[u8]) -> io::Result<()> {
         let (sec, usec) = now_parts();
         match &mut self.sink {
-            Sink::Plain(f) => osh_ttyrec::write_frame(f, sec, usec, data)?,
-            Sink::Zstd(z) => osh_ttyrec::write_frame(z, sec, usec, data)?,
+            Sink::Plain(f) => crate::write_frame(f, sec, usec, data)?,
+            Sink::Zstd(z) => crate::write_frame(z, sec, usec, data)?,
         }
         // A write to an unlinked file still succeeds: check that it is still there.
         if self.sink.file().metadata()?.nlink() == 0 {
