@@ -315,8 +315,30 @@ pub fn main() -> ExitCode {
     ExitCode::from(u8::try_from(code.clamp(0, 255)).unwrap_or(255))
 }
 
-#[allow(clippy::too_many_lines)]
-fn run(opts: &Options) -> i32 {
+/// A started session: the recording open, the command running, and what
+/// the loop reads and writes.
+struct Running<'a> {
+    s: Session<'a>,
+    status: Option<OwnedFd>,
+    sigfd: SignalFd,
+    master: Option<OwnedFd>,
+    child_in: Option<OwnedFd>,
+    child_out: Option<OwnedFd>,
+    child_err: Option<OwnedFd>,
+    /// Our terminal's settings before raw mode, put back by [`finish`].
+    saved: Option<termios::Termios>,
+    /// Per source (stdout pipe, stderr pipe, terminal), whether it can still be read.
+    open: Vec<bool>,
+    stdin_open: bool,
+    exited: Option<i32>,
+    killed_by: Option<Signal>,
+    buf: Vec<u8>,
+}
+
+/// Start a session: status descriptor, signals, the recording (no
+/// recording, no session: the command is not even started), the terminal,
+/// the command. `Err` is the exit code when it could not start.
+fn start(opts: &Options) -> Result<Running<'_>, i32> {
     // Taken first, and close-on-exec, so the recorded command never inherits it.
     let status = opts.status_fd.and_then(osh_core::sys::adopt_fd);
     let stdin = io::stdin();
@@ -344,12 +366,12 @@ fn run(opts: &Options) -> i32 {
     }
     if let Err(e) = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None) {
         eprintln!("ttyrec: can't block signals: {e}");
-        return i32::from(EXIT_NO_RECORDING);
+        return Err(i32::from(EXIT_NO_RECORDING));
     }
     let Ok(sigfd) = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
     else {
         eprintln!("ttyrec: can't create a signalfd");
-        return i32::from(EXIT_NO_RECORDING);
+        return Err(i32::from(EXIT_NO_RECORDING));
     };
     // A terminal without a size (or none at all, with -T always) gets the classic 80x24.
     let size = if stdin_tty {
@@ -379,7 +401,7 @@ fn run(opts: &Options) -> i32 {
                 &Report::default(),
                 status.as_ref(),
             );
-            return i32::from(EXIT_NO_RECORDING);
+            return Err(i32::from(EXIT_NO_RECORDING));
         }
     };
     let (master, spawned) = if tty {
@@ -393,7 +415,7 @@ fn run(opts: &Options) -> i32 {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("ttyrec: can't open a pty: {e}");
-                return i32::from(EXIT_NO_RECORDING);
+                return Err(i32::from(EXIT_NO_RECORDING));
             }
         };
         let child = sys::spawn(&opts.command, Some(&pty.slave), opts.pipe_stdout);
@@ -412,7 +434,7 @@ fn run(opts: &Options) -> i32 {
                 ..Report::default()
             };
             write_status(opts, &End::Exited(127), &r, status.as_ref());
-            return 127;
+            return Err(127);
         }
     };
     let pgid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
@@ -442,7 +464,7 @@ fn run(opts: &Options) -> i32 {
     for fd in [io::stdout().as_fd(), io::stderr().as_fd()] {
         let _ = fcntl(fd, FcntlArg::F_SETPIPE_SZ(1 << 20));
     }
-    let mut s = Session {
+    let s = Session {
         opts,
         rec,
         child,
@@ -454,175 +476,236 @@ fn run(opts: &Options) -> i32 {
         warned_kill: false,
         head: Vec::new(),
     };
+    let open = vec![child_out.is_some(), child_err.is_some(), master.is_some()];
+    Ok(Running {
+        s,
+        status,
+        sigfd,
+        master,
+        child_in,
+        child_out,
+        child_err,
+        saved,
+        open,
+        stdin_open: true,
+        exited: None,
+        killed_by: None,
+        buf: vec![0u8; BUF],
+    })
+}
+
+/// Run a session to its end: the exit code.
+fn run(opts: &Options) -> i32 {
+    let mut r = match start(opts) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let end = loop {
+        if let Some(end) = step(&mut r) {
+            break end;
+        }
+    };
+    finish(r, end)
+}
+
+/// One wake-up of the session: read what is ready, record it, show it;
+/// `Some` once the session is over.
+#[allow(clippy::too_many_lines)]
+fn step(r: &mut Running<'_>) -> Option<End> {
+    let stdin = io::stdin();
+    let stdin_fd = stdin.as_fd();
     let stdout = io::stdout();
     let stderr = io::stderr();
-    let mut buf = vec![0u8; BUF];
-    let mut stdin_open = true;
-    let mut child_in = child_in;
-    // What the command prints: the terminal, its stdout pipe (pipe mode, or
-    // --pipe-stdout), its stderr pipe (pipe mode); each with whether it is
-    // recorded and whether it goes to our stderr. In tty mode everything is
-    // one stream, recorded. The pipes come before the terminal: with
-    // --pipe-stdout, ssh's last output is on its stdout pipe when its
+    // Split borrows: the sources are read while the session is written.
+    let Running {
+        s,
+        sigfd,
+        master,
+        child_in,
+        child_out,
+        child_err,
+        open,
+        stdin_open,
+        exited,
+        killed_by,
+        buf,
+        ..
+    } = r;
+    let opts = s.opts;
+    // What the command prints: its stdout pipe (pipe mode, or
+    // --pipe-stdout), its stderr pipe (pipe mode), the terminal; each with
+    // whether it is recorded and whether it goes to our stderr. In tty mode
+    // everything is one stream, recorded. The pipes come before the terminal:
+    // with --pipe-stdout, ssh's last output is on its stdout pipe when its
     // closing words ("Connection to ... closed.") reach the terminal, and
     // both are ready in the same wake-up; read in this order, they are shown
-    // and recorded in the order they were written.
-    let sources: Vec<(BorrowedFd<'_>, bool, bool)> = [
+    // and recorded in the order they were written. Always three entries
+    // (as `open`), `None` for what this session does not have.
+    let sources: [Option<(BorrowedFd<'_>, bool, bool)>; 3] = [
         child_out
             .as_ref()
-            .map(|o| (o.as_fd(), tty || !opts.stealth_stdout, false)),
+            .map(|o| (o.as_fd(), s.tty || !opts.stealth_stdout, false)),
         child_err
             .as_ref()
             .map(|e| (e.as_fd(), !opts.stealth_stderr, true)),
         master.as_ref().map(|m| (m.as_fd(), true, false)),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let mut open = vec![true; sources.len()];
-    let mut exited: Option<i32> = None;
-    let mut killed_by: Option<Signal> = None;
-    let end = 'session: loop {
-        if exited.is_some() && !open.contains(&true) {
-            break End::Exited(exited.unwrap_or(0));
-        }
-        let idle_next = match s.idle() {
-            Ok(n) => n,
-            Err(e) => break e,
-        };
-        let flush_next = s.rec.next_flush();
-        let wait = match (idle_next, flush_next, exited) {
-            // The command is gone: read what is left, but don't wait for writers that may never close.
-            (_, _, Some(_)) => Some(Duration::from_millis(50)),
-            (a, b, None) => match (a, b) {
-                (Some(x), Some(y)) => Some(x.min(y)),
-                (x, y) => x.or(y),
-            },
-        };
-        let timeout = wait.map_or(PollTimeout::NONE, |d| {
-            PollTimeout::try_from(d.max(Duration::from_millis(1))).unwrap_or(PollTimeout::MAX)
-        });
-        let mut fds = vec![PollFd::new(sigfd.as_fd(), PollFlags::POLLIN)];
-        let stdin_idx = (stdin_open && exited.is_none()).then(|| {
-            fds.push(PollFd::new(stdin_fd, PollFlags::POLLIN));
-            fds.len() - 1
-        });
-        // No events asked: poll still reports POLLERR/POLLHUP once the
-        // reader of our output (sshd, for the client) is gone, which is the
-        // only sign a client that vanished during a silent command leaves.
-        let out_idx = {
-            fds.push(PollFd::new(stdout.as_fd(), PollFlags::empty()));
-            fds.len() - 1
-        };
-        let source_idx: Vec<Option<usize>> = sources
-            .iter()
-            .zip(&open)
-            .map(|(&(fd, _, _), &is_open)| {
-                is_open.then(|| {
-                    fds.push(PollFd::new(fd, PollFlags::POLLIN));
-                    fds.len() - 1
-                })
-            })
-            .collect();
-        match poll(&mut fds, timeout) {
-            Ok(0) if exited.is_some() => {
-                // Nothing more within the grace period: done.
-                open.fill(false);
-                continue;
-            }
-            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => break End::Stopped(format!("poll: {e}")),
-        }
-        let ready = |i: Option<usize>| {
-            i.and_then(|i| fds[i].revents()).is_some_and(|r| {
-                r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
-            })
-        };
-        let (sig_ready, in_ready) = (ready(Some(0)), ready(stdin_idx));
-        let client_gone = fds[out_idx]
-            .revents()
-            .is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR));
-        let sources_ready: Vec<bool> = source_idx.iter().map(|&i| ready(i)).collect();
-        drop(fds);
-        if client_gone && exited.is_none() {
-            break End::ClientGone;
-        }
-        for (i, &(fd, record, to_stderr)) in sources.iter().enumerate() {
-            if !sources_ready[i] {
-                continue;
-            }
-            let to = if to_stderr {
-                stderr.as_fd()
-            } else {
-                stdout.as_fd()
-            };
-            match pump(&mut s, fd, &mut buf, record, to) {
-                Ok(still) => open[i] = still,
-                Err(e) => break 'session e,
-            }
-        }
-        if in_ready {
-            match stdin.lock().read(&mut buf) {
-                Ok(0) | Err(_) => {
-                    stdin_open = false;
-                    // No more input: the command sees end of file (pipes) or keeps its terminal.
-                    child_in = None;
-                }
-                Ok(n) => {
-                    s.last_input = Instant::now();
-                    s.warned_kill = false;
-                    s.warned_lock = false;
-                    if !s.locked {
-                        let target = master.as_ref().or(child_in.as_ref()).map(AsFd::as_fd);
-                        if let Some(fd) = target
-                            && write_all_fd(fd, &buf[..n]).is_err()
-                        {
-                            child_in = None;
-                        }
-                    }
-                }
-            }
-        }
-        if sig_ready {
-            while let Ok(Some(info)) = sigfd.read_signal() {
-                let Ok(sig) = Signal::try_from(i32::try_from(info.ssi_signo).unwrap_or(0)) else {
-                    continue;
-                };
-                match sig {
-                    Signal::SIGCHLD => {
-                        if let Ok(Some(st)) = s.child.try_wait() {
-                            let sig = std::os::unix::process::ExitStatusExt::signal(&st);
-                            killed_by = sig.and_then(|n| Signal::try_from(n).ok());
-                            exited = Some(status_of(st.code(), sig));
-                        }
-                    }
-                    Signal::SIGWINCH => {
-                        if let (Some(m), Some((c, r))) = (master.as_ref(), sys::winsize(stdin_fd)) {
-                            sys::set_winsize(m.as_fd(), c, r);
-                            if let Err(e) = s.rec.resize(c, r) {
-                                break 'session End::RecordFailed(e.to_string());
-                            }
-                        }
-                    }
-                    Signal::SIGUSR1 => {
-                        if let Err(e) = s.rec.rotate() {
-                            break 'session End::RecordFailed(format!("rotation failed: {e}"));
-                        }
-                    }
-                    Signal::SIGURG => s.lock(),
-                    Signal::SIGUSR2 => s.unlock(),
-                    Signal::SIGPIPE => {}
-                    other => break 'session End::Stopped(format!("got {}", other.as_str())),
-                }
-            }
-        }
-        if let Err(e) = s.rec.tick() {
-            break End::RecordFailed(e.to_string());
-        }
+    ];
+    if exited.is_some() && !open.contains(&true) {
+        return Some(End::Exited(exited.unwrap_or(0)));
+    }
+    let idle_next = match s.idle() {
+        Ok(n) => n,
+        Err(e) => return Some(e),
     };
+    let flush_next = s.rec.next_flush();
+    let wait = match (idle_next, flush_next, *exited) {
+        // The command is gone: read what is left, but don't wait for writers that may never close.
+        (_, _, Some(_)) => Some(Duration::from_millis(50)),
+        (a, b, None) => match (a, b) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        },
+    };
+    let timeout = wait.map_or(PollTimeout::NONE, |d| {
+        PollTimeout::try_from(d.max(Duration::from_millis(1))).unwrap_or(PollTimeout::MAX)
+    });
+    let mut fds = vec![PollFd::new(sigfd.as_fd(), PollFlags::POLLIN)];
+    let stdin_idx = (*stdin_open && exited.is_none()).then(|| {
+        fds.push(PollFd::new(stdin_fd, PollFlags::POLLIN));
+        fds.len() - 1
+    });
+    // No events asked: poll still reports POLLERR/POLLHUP once the
+    // reader of our output (sshd, for the client) is gone, which is the
+    // only sign a client that vanished during a silent command leaves.
+    let out_idx = {
+        fds.push(PollFd::new(stdout.as_fd(), PollFlags::empty()));
+        fds.len() - 1
+    };
+    let source_idx: Vec<Option<usize>> = sources
+        .iter()
+        .zip(open.iter())
+        .map(|(src, &is_open)| {
+            src.filter(|_| is_open).map(|(fd, _, _)| {
+                fds.push(PollFd::new(fd, PollFlags::POLLIN));
+                fds.len() - 1
+            })
+        })
+        .collect();
+    match poll(&mut fds, timeout) {
+        Ok(0) if exited.is_some() => {
+            // Nothing more within the grace period: done.
+            open.fill(false);
+            return None;
+        }
+        Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+        Err(e) => return Some(End::Stopped(format!("poll: {e}"))),
+    }
+    let ready = |i: Option<usize>| {
+        i.and_then(|i| fds[i].revents()).is_some_and(|r| {
+            r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
+        })
+    };
+    let (sig_ready, in_ready) = (ready(Some(0)), ready(stdin_idx));
+    let client_gone = fds[out_idx]
+        .revents()
+        .is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR));
+    let sources_ready: Vec<bool> = source_idx.iter().map(|&i| ready(i)).collect();
+    drop(fds);
+    if client_gone && exited.is_none() {
+        return Some(End::ClientGone);
+    }
+    for (i, src) in sources.iter().enumerate() {
+        let Some((fd, record, to_stderr)) = *src else {
+            continue;
+        };
+        if !sources_ready[i] {
+            continue;
+        }
+        let to = if to_stderr {
+            stderr.as_fd()
+        } else {
+            stdout.as_fd()
+        };
+        match pump(s, fd, buf, record, to) {
+            Ok(still) => open[i] = still,
+            Err(e) => return Some(e),
+        }
+    }
+    if in_ready {
+        match stdin.lock().read(buf) {
+            Ok(0) | Err(_) => {
+                *stdin_open = false;
+                // No more input: the command sees end of file (pipes) or keeps its terminal.
+                *child_in = None;
+            }
+            Ok(n) => {
+                s.last_input = Instant::now();
+                s.warned_kill = false;
+                s.warned_lock = false;
+                if !s.locked {
+                    let target = master.as_ref().or(child_in.as_ref()).map(AsFd::as_fd);
+                    if let Some(fd) = target
+                        && write_all_fd(fd, &buf[..n]).is_err()
+                    {
+                        *child_in = None;
+                    }
+                }
+            }
+        }
+    }
+    if sig_ready {
+        while let Ok(Some(info)) = sigfd.read_signal() {
+            let Ok(sig) = Signal::try_from(i32::try_from(info.ssi_signo).unwrap_or(0)) else {
+                continue;
+            };
+            match sig {
+                Signal::SIGCHLD => {
+                    if let Ok(Some(st)) = s.child.try_wait() {
+                        let sig = std::os::unix::process::ExitStatusExt::signal(&st);
+                        *killed_by = sig.and_then(|n| Signal::try_from(n).ok());
+                        *exited = Some(status_of(st.code(), sig));
+                    }
+                }
+                Signal::SIGWINCH => {
+                    if let (Some(m), Some((c, r))) = (master.as_ref(), sys::winsize(stdin_fd)) {
+                        sys::set_winsize(m.as_fd(), c, r);
+                        if let Err(e) = s.rec.resize(c, r) {
+                            return Some(End::RecordFailed(e.to_string()));
+                        }
+                    }
+                }
+                Signal::SIGUSR1 => {
+                    if let Err(e) = s.rec.rotate() {
+                        return Some(End::RecordFailed(format!("rotation failed: {e}")));
+                    }
+                }
+                Signal::SIGURG => s.lock(),
+                Signal::SIGUSR2 => s.unlock(),
+                Signal::SIGPIPE => {}
+                other => return Some(End::Stopped(format!("got {}", other.as_str()))),
+            }
+        }
+    }
+    if let Err(e) = s.rec.tick() {
+        return Some(End::RecordFailed(e.to_string()));
+    }
+    None
+}
+
+/// End a session: the terminal restored, the command ended if it still
+/// runs, the recording closed, the status written; the exit code.
+fn finish(r: Running<'_>, end: End) -> i32 {
+    let Running {
+        mut s,
+        status,
+        saved,
+        mut killed_by,
+        child_in,
+        ..
+    } = r;
     drop(child_in);
     if let Some(t) = &saved {
-        let _ = termios::tcsetattr(stdin_fd, SetArg::TCSANOW, t);
+        let _ = termios::tcsetattr(io::stdin().as_fd(), SetArg::TCSANOW, t);
     }
     let code = match &end {
         End::Exited(c) => *c,
@@ -646,12 +729,12 @@ fn run(opts: &Options) -> i32 {
             Vec::new(),
         ),
     };
-    let r = Report {
+    let report = Report {
         files: &files,
         bytes: total,
         head: &s.head,
         signal: killed_by,
     };
-    write_status(opts, &end, &r, status.as_ref());
+    write_status(s.opts, &end, &report, status.as_ref());
     code
 }
