@@ -11,12 +11,22 @@ use osh_core::paths::tool;
 
 /// Whether `cmd` can be granted: an installed restricted plugin, or `auditor`.
 fn grantable(cmd: &str) -> bool {
+    grantable_in(cmd, |c| {
+        paths::plugin_dir().join("restricted").join(c).is_file()
+    })
+}
+
+/// [`grantable`], with `installed` telling whether a restricted plugin of
+/// that (well-formed) name is installed: a name is looked up only once it
+/// cannot reach outside the restricted directory.
+fn grantable_in(cmd: &str, installed: impl Fn(&str) -> bool) -> bool {
     cmd == "auditor"
-        || (cmd
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && !cmd.is_empty()
-            && paths::plugin_dir().join("restricted").join(cmd).is_file())
+        || (!cmd.is_empty()
+            && cmd
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && !cmd.starts_with('-')
+            && installed(cmd))
 }
 
 /// The helper's logic.
@@ -87,4 +97,32 @@ pub fn run(caller: &Caller, req: AccountGrant) -> Result<Reply> {
     };
     Ok(Reply::new(osh_core::Code::OK, msg)
         .with_value(json!({"account": acct.name, "command": cmd, "action": if grant { "grant" } else { "revoke" }})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grantable_in;
+
+    #[test]
+    fn only_installed_restricted_commands_and_auditor_are_grantable() {
+        let installed = |c: &str| ["accountList", "accountInfo"].contains(&c);
+        for ok in ["auditor", "accountList", "accountInfo"] {
+            assert!(grantable_in(ok, installed), "{ok}");
+        }
+        for bad in [
+            "",
+            "-y",
+            "--all",
+            "../open/help",
+            "accountList/..",
+            "account List",
+            "adminMaintenance",
+            "help",
+            "accountList\n",
+        ] {
+            assert!(!grantable_in(bad, installed), "{bad:?}");
+        }
+        // Never even looked up when it could name another path.
+        assert!(!grantable_in("../x", |_| panic!("looked up")));
+    }
 }

@@ -68,11 +68,15 @@ fn group_flag(acct: &Account, group: &str, on: bool) -> Result<Reply> {
     Ok(Reply::new(osh_core::Code::OK, "Done"))
 }
 
-fn ssh_config(acct: &Account, mode: &str) -> Result<Reply> {
-    let items: &[(&str, &str)] = match mode {
-        "default" => &[],
-        "yes" | "no" | "ask" | "accept-new" => &[("StrictHostKeyChecking", mode)],
-        "bypass" => &[
+/// The egress ssh settings of `--egress-strict-host-key-checking MODE`.
+fn ssh_config_items(mode: &str) -> Result<Vec<(&'static str, &'static str)>> {
+    Ok(match mode {
+        "default" => vec![],
+        "yes" => vec![("StrictHostKeyChecking", "yes")],
+        "no" => vec![("StrictHostKeyChecking", "no")],
+        "ask" => vec![("StrictHostKeyChecking", "ask")],
+        "accept-new" => vec![("StrictHostKeyChecking", "accept-new")],
+        "bypass" => vec![
             ("StrictHostKeyChecking", "no"),
             ("UserKnownHostsFile", "/dev/null"),
         ],
@@ -81,14 +85,18 @@ fn ssh_config(acct: &Account, mode: &str) -> Result<Reply> {
                 "Expected one of yes, no, ask, accept-new, bypass, default",
             ));
         }
-    };
+    })
+}
+
+fn ssh_config(acct: &Account, mode: &str) -> Result<Reply> {
+    let items = ssh_config_items(mode)?;
     let path = acct.home.join(".ssh/config");
     if items.is_empty() {
         return flag_file(&path, false, b"", acct.uid, acct.gid, 0o640);
     }
     let mut text =
         String::from("# Managed by osh accountModify --egress-strict-host-key-checking\n");
-    for (k, v) in items {
+    for (k, v) in &items {
         text.push_str(&format!("{k} {v}\n"));
     }
     flag_file(&path, true, text.as_bytes(), acct.uid, acct.gid, 0o640)
@@ -155,4 +163,34 @@ pub fn run(caller: &Caller, req: AccountModify) -> Result<Reply> {
         );
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ssh_config_items, yes_no};
+
+    #[test]
+    fn option_values_map_as_documented() {
+        assert_eq!(yes_no("yes").ok(), Some(true));
+        assert_eq!(yes_no("no").ok(), Some(false));
+        for bad in ["", "1", "true", "YES", "yes\n"] {
+            assert!(yes_no(bad).is_err(), "{bad:?}");
+        }
+        assert!(ssh_config_items("default").unwrap().is_empty());
+        assert_eq!(
+            ssh_config_items("accept-new").unwrap(),
+            [("StrictHostKeyChecking", "accept-new")]
+        );
+        assert_eq!(
+            ssh_config_items("bypass").unwrap(),
+            [
+                ("StrictHostKeyChecking", "no"),
+                ("UserKnownHostsFile", "/dev/null")
+            ]
+        );
+        // Nothing else reaches the account's ssh config file.
+        for bad in ["", "bypass\nProxyCommand x", "No", "ProxyCommand=x"] {
+            assert!(ssh_config_items(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -282,3 +282,25 @@ pub fn change_personal(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) ->
     ctx.out.info(&r.msg);
     Ok(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::valid_fingerprint;
+
+    #[test]
+    fn forced_keys_are_sha256_fingerprints_only() {
+        assert!(valid_fingerprint(
+            "SHA256:8LmDhaHaDX1rCbIhlmVpHKS+d7Qbo9aQR99KQI5kMN0"
+        ));
+        for bad in [
+            "",
+            "SHA256:",
+            "MD5:aa:bb",
+            "SHA256:abc def",
+            "SHA256:abc\n# FORCEKEY=x",
+            "SHA256:abc#x",
+        ] {
+            assert!(!valid_fingerprint(bad), "{bad:?}");
+        }
+    }
+}
