@@ -9,6 +9,7 @@ use std::path::Path;
 use std::path::PathBuf;
 
 use osh_core::account::{self, BASTION_USERS};
+use osh_core::events;
 use osh_core::helper::Caller;
 use osh_core::requests::AccountCreate;
 use osh_core::{Reply, Result, json, keys, paths, unix};
@@ -91,19 +92,19 @@ pub fn run(caller: &Caller, req: AccountCreate) -> Result<Reply> {
             return Err(e);
         }
     };
-    let ev = crate::event("account")
-        .field("action", "create")
-        .field("account", &name)
-        .field("account_uid", uid.to_string())
-        .field(
-            "public_key",
-            key.as_ref().map(|k| k.line.clone()).unwrap_or_default(),
-        )
-        .field("always_active", if req.always_active { "1" } else { "0" })
-        .field("uid_auto", if req.uid.is_none() { "1" } else { "0" })
-        .field("osh_only", if req.osh_only { "1" } else { "0" })
-        .field("immutable_key", "0")
-        .field("comment", req.comment.as_deref().unwrap_or(""));
+    let public_key = key.as_ref().map(|k| k.line.clone()).unwrap_or_default();
+    let ev = events::Account {
+        action: "create",
+        account: &name,
+        account_uid: uid.to_string(),
+        public_key: &public_key,
+        always_active: if req.always_active { "1" } else { "0" },
+        uid_auto: if req.uid.is_none() { "1" } else { "0" },
+        osh_only: if req.osh_only { "1" } else { "0" },
+        immutable_key: "0",
+        comment: req.comment.as_deref().unwrap_or(""),
+        ..Default::default()
+    };
     crate::log(cfg, ev);
     // The admin installs this on the servers the account will reach.
     let egress = std::fs::read_to_string(private.with_file_name(format!(

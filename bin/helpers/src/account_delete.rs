@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use osh_core::events;
 use osh_core::helper::Caller;
 use osh_core::requests::AccountDelete;
 use osh_core::{Reply, Result, json, paths, unix};
@@ -79,12 +80,16 @@ pub fn run(caller: &Caller, req: AccountDelete) -> Result<Reply> {
     }
     crate::log(
         &caller.config,
-        crate::event("account")
-            .field("action", "delete")
-            .field("account", &acct.name)
-            .field("account_uid", acct.uid.to_string())
-            .field("tty_group", &tty)
-            .field("archive", archive.to_string_lossy()),
+        events::Account {
+            action: "delete",
+            account: &acct.name,
+            account_uid: acct.uid.to_string(),
+            extra: vec![
+                ("tty_group", tty.clone()),
+                ("archive", archive.to_string_lossy().into_owned()),
+            ],
+            ..Default::default()
+        },
     );
     Ok(Reply::new(
         osh_core::Code::OK,

@@ -3,6 +3,7 @@
 //! The flag is `/home/allowkeeper/ACCOUNT/config.frozen`, a file only allowkeeper
 //! can write, read by osh at every login.
 
+use osh_core::events;
 use osh_core::fsx::At as _;
 use osh_core::helper::Caller;
 use osh_core::requests::AccountFreeze;
@@ -49,10 +50,12 @@ pub fn run(caller: &Caller, req: AccountFreeze) -> Result<Reply> {
     }
     crate::log(
         &caller.config,
-        crate::event("account")
-            .field("action", if freeze { "freeze" } else { "unfreeze" })
-            .field("account", &acct.name)
-            .field("comment", req.reason.as_deref().unwrap_or("")),
+        events::Account {
+            action: if freeze { "freeze" } else { "unfreeze" },
+            account: &acct.name,
+            comment: req.reason.as_deref().unwrap_or(""),
+            ..Default::default()
+        },
     );
     let verb = if freeze { "frozen" } else { "unfrozen" };
     Ok(Reply::new(

@@ -1,6 +1,7 @@
 //! `osh-accountGrantCommand` (as root): grant or revoke a restricted command,
 //! that is, add or remove the account from the `osh-COMMAND` Unix group.
 
+use osh_core::events;
 use osh_core::helper::Caller;
 use osh_core::requests::AccountGrant;
 use osh_core::unix::Memberships;
@@ -71,18 +72,16 @@ pub fn run(caller: &Caller, req: AccountGrant) -> Result<Reply> {
     )?;
     crate::log(
         &caller.config,
-        crate::event("security")
-            .field(
-                "type",
-                if grant {
-                    "grant-command"
-                } else {
-                    "revoke-command"
-                },
-            )
-            .field("account", &acct.name)
-            .field("command", cmd)
-            .field("by", &caller.name),
+        events::Security {
+            kind: if grant {
+                "grant-command"
+            } else {
+                "revoke-command"
+            },
+            account: &acct.name,
+            plugin: cmd,
+            ..Default::default()
+        },
     );
     let msg = if grant {
         format!(

@@ -4,6 +4,7 @@
 //! flag given and reports each result under the option's name.
 
 use osh_core::account::Account;
+use osh_core::events;
 use osh_core::fsx::At as _;
 use osh_core::helper::Caller;
 use osh_core::requests::AccountModify;
@@ -155,11 +156,12 @@ pub fn run(caller: &Caller, req: AccountModify) -> Result<Reply> {
     if r.code == "OK" {
         crate::log(
             &caller.config,
-            crate::event("account")
-                .field("action", "modify")
-                .field("account", &acct.name)
-                .field("option", option)
-                .field("value", value),
+            events::Account {
+                action: "modify",
+                account: &acct.name,
+                extra: vec![("option", option.to_owned()), ("value", value.to_owned())],
+                ..Default::default()
+            },
         );
     }
     Ok(r)

@@ -31,13 +31,25 @@ pub(crate) fn target_account(caller: &Caller, name: &str, verb: &str) -> Result<
     Ok(acct)
 }
 
-/// Log an event of a helper (account, security, ...) with the common prefix.
-pub(crate) fn log(config: &osh_core::config::Config, event: Event) {
-    let mut logger = logging::logger(config);
-    logger.log(&event);
+/// An event a helper logs: one of [`osh_core::events`]'s builders.
+pub(crate) trait HelperEvent {
+    /// The event, with the uniqid of the plugin call that ran the helper.
+    fn build(&self, uniqid: &str) -> Event;
 }
 
-/// The common prefix of a helper's events.
-pub(crate) fn event(kind: &str) -> Event {
-    logging::event(kind, &logging::uniqid())
+macro_rules! helper_events {
+    ($($t:ident),*) => {$(
+        impl HelperEvent for osh_core::events::$t<'_> {
+            fn build(&self, uniqid: &str) -> Event {
+                self.event(uniqid)
+            }
+        }
+    )*};
+}
+helper_events!(Acl, Account, Security);
+
+/// Log an event of a helper (account, acl, security) with the common prefix.
+pub(crate) fn log(config: &osh_core::config::Config, event: impl HelperEvent) {
+    let mut logger = logging::logger(config);
+    logger.log(&event.build(&logging::uniqid()));
 }

@@ -6,6 +6,7 @@ use std::os::unix::fs::OpenOptionsExt as _;
 
 use nix::fcntl::{Flock, FlockArg};
 use osh_acl::Entry;
+use osh_core::events;
 use osh_core::fsx::{self, At as _};
 use osh_core::helper::Caller;
 use osh_core::requests::PersonalAccess;
@@ -109,21 +110,18 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
     }
     crate::log(
         &caller.config,
-        crate::event("acl")
-            .field("action", if add { "add" } else { "del" })
-            .field("type", "personal")
-            .field("group", "")
-            .field("account", &acct.name)
-            .field("user", target.user.as_deref().unwrap_or(""))
-            .field("ip", target.net.to_string())
-            .field(
-                "port",
-                target.port.map(|p| p.to_string()).unwrap_or_default(),
-            )
-            .field("ttl", req.ttl.map(|t| t.to_string()).unwrap_or_default())
-            .field("force_key", req.force_key.as_deref().unwrap_or(""))
-            .field("force_password", "")
-            .field("comment", req.comment.as_deref().unwrap_or("")),
+        events::Acl {
+            action: if add { "add" } else { "del" },
+            way: "personal",
+            account: &acct.name,
+            user: target.user.as_deref().unwrap_or(""),
+            ip: target.net.to_string(),
+            port: target.port.map(|p| p.to_string()).unwrap_or_default(),
+            ttl: req.ttl.map(|t| t.to_string()).unwrap_or_default(),
+            force_key: req.force_key.as_deref().unwrap_or(""),
+            comment: req.comment.as_deref().unwrap_or(""),
+            ..Default::default()
+        },
     );
     let verb = if add { "added to" } else { "removed from" };
     Ok(Reply::new(

@@ -13,6 +13,7 @@ pub mod account;
 mod code;
 pub mod config;
 pub mod envelope;
+pub mod events;
 pub mod exit;
 pub mod fsx;
 pub mod getopt;
