@@ -2,12 +2,9 @@
 //! `/home/allowkeeper/ACCOUNT/allowed.private`. Only allowkeeper can write that
 //! file; this helper re-checks who asks, for whom, and within which limits.
 
-use std::os::unix::fs::OpenOptionsExt as _;
-
-use nix::fcntl::{Flock, FlockArg};
 use osh_acl::Entry;
 use osh_core::events;
-use osh_core::fsx::{self, At as _};
+use osh_core::fsx;
 use osh_core::helper::Caller;
 use osh_core::requests::PersonalAccess;
 use osh_core::{Reply, Result, access, json, paths};
@@ -38,14 +35,7 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
     let dir = paths::allowkeeper_dir(&acct.name);
     let file = dir.join("allowed.private");
     // One writer at a time per account.
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(dir.join("lock"))
-        .at(&dir.join("lock"))?;
-    let _lock = Flock::lock(lock, FlockArg::LockExclusive).map_err(|(_, e)| Reply::from(e))?;
+    let _lock = fsx::lock(&dir.join("lock"), true, || Reply::internal("lock busy"))?;
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     let now = sys::epoch();
     let same = |e: &Entry| {

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::Command;
 
-use nix::fcntl::{Flock, FlockArg};
+use nix::fcntl::Flock;
 use osh_core::fsx::At as _;
 use osh_core::{Reply, Result};
 
@@ -59,13 +59,9 @@ pub fn own(path: &Path, uid: u32, gid: u32, mode: u32) -> Result<()> {
 pub fn passwd_lock() -> Result<Flock<File>> {
     let dir = Path::new("/run/lock");
     std::fs::create_dir_all(dir).at(dir)?;
-    let f = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("osh.passwd.lock"))
-        .at(&dir.join("osh.passwd.lock"))?;
-    Flock::lock(f, FlockArg::LockExclusive).map_err(|(_, e)| Reply::from(e))
+    osh_core::fsx::lock(&dir.join("osh.passwd.lock"), true, || {
+        Reply::internal("lock busy")
+    })
 }
 
 /// Seconds since the epoch.

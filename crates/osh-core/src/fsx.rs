@@ -64,6 +64,38 @@ pub fn write_atomic(
     result
 }
 
+/// An exclusive lock on `path` (created 0600 if missing), held until the
+/// returned guard is dropped. `wait: false` fails at once with `busy` (the
+/// error to report) instead of waiting for the holder.
+pub fn lock(
+    path: &Path,
+    wait: bool,
+    busy: impl FnOnce() -> Reply,
+) -> Result<nix::fcntl::Flock<File>> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .at(path)?;
+    let how = if wait {
+        nix::fcntl::FlockArg::LockExclusive
+    } else {
+        nix::fcntl::FlockArg::LockExclusiveNonblock
+    };
+    nix::fcntl::Flock::lock(f, how).map_err(|(_, e)| {
+        if e == nix::errno::Errno::EWOULDBLOCK {
+            busy()
+        } else {
+            Reply::new(
+                crate::Code::ERR_IO,
+                format!("{}: can't lock: {e}", path.display()),
+            )
+        }
+    })
+}
+
 /// Append `data` to `path` (created with `mode` if missing) and sync it.
 pub fn append_synced(path: &Path, data: &[u8], mode: u32) -> Result<()> {
     let mut f = std::fs::OpenOptions::new()

@@ -9,7 +9,6 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::fsx::At as _;
 use crate::reply::{Reply, Result};
 use crate::sshkey::{KeyError, PublicKey};
 
@@ -125,15 +124,9 @@ fn is_plain_from(prefix: &str) -> bool {
 /// would land in the replaced file and be lost. A separate lock file, because
 /// the key file's inode changes.
 pub fn lock_authorized(home: &Path) -> Result<nix::fcntl::Flock<std::fs::File>> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(home.join(".ssh/.authorized_keys2.lock"))
-        .at(&home.join(".ssh/.authorized_keys2.lock"))?;
-    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| Reply::from(e))
+    crate::fsx::lock(&home.join(".ssh/.authorized_keys2.lock"), true, || {
+        Reply::internal("a waiting lock was busy")
+    })
 }
 
 /// The valid keys of an `authorized_keys2` file, in file order.
@@ -173,15 +166,7 @@ pub fn egress_key_path(ssh_dir: &Path, algo: &str, size: i64, epoch: u64) -> Pat
 /// costs many seconds of CPU, and an account must not be able to start them
 /// in parallel. Not a wait: a second request is refused at once.
 pub fn lock_generation(home: &Path) -> Result<nix::fcntl::Flock<std::fs::File>> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(home.join(".ssh/.egress-keygen.lock"))
-        .at(&home.join(".ssh/.egress-keygen.lock"))?;
-    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|_| {
+    crate::fsx::lock(&home.join(".ssh/.egress-keygen.lock"), false, || {
         Reply::new(
             crate::Code::KO_KEY_GENERATION_RUNNING,
             "A key generation is already running for your account, wait for it to finish",
