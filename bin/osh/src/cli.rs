@@ -2,6 +2,7 @@
 
 use osh_core::envelope::JsonMode;
 use osh_core::getopt::{self, Kind, Opt, opt};
+use osh_core::ui;
 
 /// Every option osh.pl knows. Unsupported ones are still listed so that they are
 /// never mistaken for a host.
@@ -178,6 +179,32 @@ pub fn parse(command: &str) -> Request {
     }
     req.rest = rest;
     req
+}
+
+/// osh's own usage text (plugins list themselves through `--osh help`).
+pub(crate) fn usage() {
+    ui::Out::stderr().raw(
+        "Usage: ssh ACCOUNT@BASTION -t -- [OPTIONS] [USER@]HOST [-- COMMAND]\n       \
+         ssh ACCOUNT@BASTION -t -- [OPTIONS] --osh COMMAND [COMMAND OPTIONS]\n\n\
+         Run '--osh help' for the list of commands you can use, '--long-help' for all options.\n",
+    );
+}
+
+pub(crate) fn long_usage() {
+    ui::Out::stderr().raw(
+        "osh options:\n\
+         \x20 --osh COMMAND        run a bastion command (see --osh help)\n\
+         \x20 --json               print the result as JSON between JSON_START and JSON_END\n\
+         \x20 --json-pretty        the same, indented\n\
+         \x20 --json-greppable     print the result as one JSON_OUTPUT= line\n\
+         \x20 --quiet, -q          less output\n\
+         \x20 --host, -h HOST      the host to connect to\n\
+         \x20 --user, -u, -l USER  the remote user\n\
+         \x20 --port, -p PORT      the remote port\n\
+         \x20 --tty, -t / --no-tty, -T   force or refuse a terminal\n\
+         \x20 --help, --long-help  this help\n\
+         Other options of The Bastion are recognised and refused with a clear error until osh supports them.\n",
+    );
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use osh_core::exit::Exit;
 use osh_core::recording::{self, RecorderOptions, Subject};
 use osh_core::{json, keys, ui};
 
-use crate::{Request as Asked, Shell};
+use crate::cli::Request as Asked;
+use crate::shell::Shell;
 
 /// The egress client, by absolute path.
 const SSH: &str = "/usr/bin/ssh";
@@ -52,6 +53,91 @@ const HARDENING: &[&str] = &[
     "-o",
     "HashKnownHosts=no",
 ];
+
+fn valid_remote_user(u: &str) -> bool {
+    !u.is_empty()
+        && u.len() <= 128
+        && !u.starts_with('-')
+        && u.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
+}
+
+fn valid_remote_host(h: &str) -> bool {
+    let inner = h
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(h);
+    !inner.is_empty()
+        && h.len() <= 255
+        && !inner.starts_with('-')
+        && inner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+}
+
+/// A connection request: validate what the user typed, then connect.
+pub(crate) fn egress_branch(sh: &mut Shell, req: &Asked) -> u8 {
+    let params = req.rest.join(" ");
+    let Some(host) = req.host.clone() else {
+        crate::cli::usage();
+        return sh.abort(
+            Exit::NoHost,
+            "no_host",
+            "No osh command specified and no host to connect to",
+            &params,
+        );
+    };
+    if host.starts_with("--") {
+        crate::cli::long_usage();
+        return sh.abort(
+            Exit::GetoptsFailed,
+            "getopts_failed",
+            &format!("Couldn't parse option '{}'", ui::clean(&host)),
+            &params,
+        );
+    }
+    // The remote user as it will be used (given, `defaultLogin`, or the
+    // account's name), checked once, before the host as The Bastion does.
+    let user = req.user.clone().unwrap_or_else(|| {
+        if sh.config.defaultLogin.is_empty() {
+            sh.account.name.clone()
+        } else {
+            sh.config.defaultLogin.clone()
+        }
+    });
+    if !valid_remote_user(&user) {
+        let msg = format!("Remote user name '{}' seems invalid", ui::clean(&user));
+        return sh.abort(
+            Exit::InvalidRemoteUser,
+            "invalid_remote_user",
+            &msg,
+            &params,
+        );
+    }
+    if host.contains('/') {
+        let msg = format!(
+            "Remote host '{}' looks like a subnet, can't connect to that",
+            ui::clean(&host)
+        );
+        return sh.abort(
+            Exit::InvalidRemoteHost,
+            "invalid_remote_host",
+            &msg,
+            &params,
+        );
+    }
+    if !valid_remote_host(&host) {
+        let msg = format!("Remote host name '{}' seems invalid", ui::clean(&host));
+        return sh.abort(
+            Exit::InvalidRemoteHost,
+            "invalid_remote_host",
+            &msg,
+            &params,
+        );
+    }
+    let port = u16::try_from(req.opts.int("port").unwrap_or(22)).unwrap_or(22);
+    connect(sh, req, &host, &user, port, &params)
+}
 
 fn resolve(sh: &Shell, host: &str) -> Result<IpAddr, (Exit, &'static str, String)> {
     if sh.config.dnsSupportLevel == 0 && !osh_core::access::is_literal(host) {
