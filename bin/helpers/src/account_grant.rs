@@ -4,11 +4,9 @@
 use osh_core::events;
 use osh_core::helper::Caller;
 use osh_core::requests::AccountGrant;
-use osh_core::unix::Memberships;
-use osh_core::{Reply, Result, json, paths, unix};
+use osh_core::{Reply, Result, json, paths};
 
 use crate::sys;
-use osh_core::paths::tool;
 
 /// Whether `cmd` can be granted: an installed restricted plugin, or `auditor`.
 fn grantable(cmd: &str) -> bool {
@@ -48,28 +46,14 @@ pub fn run(caller: &Caller, req: AccountGrant) -> Result<Reply> {
             format!("Only an admin can grant or revoke {cmd}"),
         ));
     }
-    let group = if cmd == "auditor" {
-        osh_core::account::OSH_AUDITOR.to_owned()
-    } else {
-        format!("osh-{cmd}")
-    };
-    if unix::group(&group).is_none() {
-        return Err(Reply::internal(format!(
-            "The group {group} is missing, run the installer"
-        )));
-    }
-    let member = Memberships::of(&acct.name).contains(&group);
-    if member == grant {
+    let group = osh_core::group::command_group(cmd);
+    if !sys::set_member(&acct.name, &group, grant)? {
         let state = if grant { "already has" } else { "doesn't have" };
         return Ok(Reply::new(
             osh_core::Code::OK_NO_CHANGE,
             format!("Account {} {state} the right to use {cmd}", acct.name),
         ));
     }
-    sys::run(
-        tool::GPASSWD,
-        &[if grant { "-a" } else { "-d" }, &acct.name, &group],
-    )?;
     crate::log(
         &caller.config,
         events::Security {

@@ -8,11 +8,9 @@ use osh_core::events;
 use osh_core::fsx::At as _;
 use osh_core::helper::Caller;
 use osh_core::requests::AccountModify;
-use osh_core::unix::Memberships;
 use osh_core::{Reply, Result, unix};
 
 use crate::sys::{self, write_file};
-use osh_core::paths::tool;
 
 fn yes_no(v: &str) -> Result<bool> {
     match v {
@@ -54,19 +52,11 @@ fn flag_file(
 }
 
 fn group_flag(acct: &Account, group: &str, on: bool) -> Result<Reply> {
-    if unix::group(group).is_none() {
-        return Err(Reply::internal(format!(
-            "The group {group} is missing, run the installer"
-        )));
+    if sys::set_member(&acct.name, group, on)? {
+        Ok(Reply::new(osh_core::Code::OK, "Done"))
+    } else {
+        Ok(no_change())
     }
-    if Memberships::of(&acct.name).contains(group) == on {
-        return Ok(no_change());
-    }
-    sys::run(
-        tool::GPASSWD,
-        &[if on { "-a" } else { "-d" }, &acct.name, group],
-    )?;
-    Ok(Reply::new(osh_core::Code::OK, "Done"))
 }
 
 /// The egress ssh settings of `--egress-strict-host-key-checking MODE`.

@@ -48,6 +48,25 @@ pub fn make_dir(path: &Path, uid: u32, gid: u32, mode: u32) -> Result<()> {
     own(path, uid, gid, mode)
 }
 
+/// Put `account` in Unix group `group` or take it out; `Ok(false)` if it
+/// already was so. The one place helpers change a membership (grants,
+/// account flags, and the group roles to come).
+pub fn set_member(account: &str, group: &str, member: bool) -> Result<bool> {
+    if osh_core::unix::group(group).is_none() {
+        return Err(Reply::internal(format!(
+            "The group {group} is missing, run the installer"
+        )));
+    }
+    if osh_core::unix::Memberships::of(account).contains(group) == member {
+        return Ok(false);
+    }
+    run(
+        osh_core::paths::tool::GPASSWD,
+        &[if member { "-a" } else { "-d" }, account, group],
+    )?;
+    Ok(true)
+}
+
 /// Set owner and mode of an existing path.
 pub fn own(path: &Path, uid: u32, gid: u32, mode: u32) -> Result<()> {
     std::os::unix::fs::chown(path, Some(uid), Some(gid)).at(path)?;

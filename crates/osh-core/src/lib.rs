@@ -17,6 +17,7 @@ pub mod events;
 pub mod exit;
 pub mod fsx;
 pub mod getopt;
+pub mod group;
 pub mod helper;
 pub mod keys;
 pub mod logging;

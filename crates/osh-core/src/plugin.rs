@@ -71,7 +71,7 @@ pub fn may_run(
 ) -> bool {
     match class {
         "open" => true,
-        "restricted" => groups.contains(&format!("osh-{name}")),
+        "restricted" => groups.contains(&crate::group::command_group(name)),
         "admin" => account::is_admin(account, groups, config),
         role => {
             let suffix = format!("-{}", role.trim_start_matches("group-"));
