@@ -178,6 +178,19 @@ impl Ctx {
         Ok(parsed)
     }
 
+    /// The options, and the public key given with them: the value of
+    /// `--public-key` with every word left over glued back onto it, as The
+    /// Bastion does, because a shell between the user and osh (or a script
+    /// that forgot the quotes) splits `ssh-ed25519 AAAA... comment` into
+    /// words. `None` when neither was given.
+    pub fn options_with_key(&self, spec: &[Opt]) -> (Parsed, Option<String>) {
+        let parsed = getopt::parse(spec, &self.args);
+        let mut words: Vec<&str> = parsed.str("public-key").into_iter().collect();
+        words.extend(parsed.rest.iter().map(String::as_str));
+        let key = (!words.is_empty()).then(|| words.join(" "));
+        (parsed, key)
+    }
+
     /// Whether the caller is an admin.
     #[must_use]
     pub fn is_admin(&self) -> bool {

@@ -21,7 +21,7 @@ const SPEC: &[Opt] = &[
     opt("account", Kind::Str),
     opt("uid", Kind::Int),
     opt("uid-auto", Kind::Flag),
-    opt("public-key", Kind::Str),
+    opt("public-key|pubKey", Kind::Str),
     opt("no-key", Kind::Flag),
     opt("always-active", Kind::Flag),
     opt("osh-only", Kind::Flag),
@@ -30,18 +30,18 @@ const SPEC: &[Opt] = &[
 ];
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
-    let p = ctx.options(SPEC)?;
+    let (p, given) = ctx.options_with_key(SPEC);
     let name = plugin::account_name(&p, "account")?;
     if p.int("uid").is_some() == p.flag("uid-auto") {
         return Err(Reply::missing("Specify exactly one of --uid or --uid-auto"));
     }
-    let key_line = match (p.str("public-key"), p.flag("no-key")) {
+    let key_line = match (given, p.flag("no-key")) {
         (Some(_), true) => {
             return Err(Reply::invalid(
                 "--public-key and --no-key are mutually exclusive",
             ));
         }
-        (Some(k), false) => Some(k.to_owned()),
+        (Some(k), false) => Some(k),
         (None, true) => None,
         (None, false) => {
             ctx.out

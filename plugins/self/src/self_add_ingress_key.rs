@@ -18,12 +18,12 @@ pub const PLUGIN: Plugin = Plugin {
     run,
 };
 
-const SPEC: &[Opt] = &[opt("public-key", Kind::Str)];
+const SPEC: &[Opt] = &[opt("public-key|pubKey", Kind::Str)];
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
-    let p = ctx.options(SPEC)?;
-    let line = match p.str("public-key") {
-        Some(k) => k.to_owned(),
+    let (_, given) = ctx.options_with_key(SPEC);
+    let line = match given {
+        Some(k) => k,
         None => {
             ctx.out
                 .info("Please paste the SSH public key you want to add. It usually ends in .pub:");

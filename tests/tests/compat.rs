@@ -1,0 +1,57 @@
+//! The Bastion's call shapes, as its users' scripts and its own test harness
+//! send them: through a shell that has already removed the quotes.
+
+use osh_tests::{Sandbox, can_run};
+use serde_json::json;
+
+#[test]
+fn a_key_split_into_words_by_a_shell_is_glued_back() {
+    if !can_run("a_key_split_into_words_by_a_shell_is_glued_back") {
+        return;
+    }
+    let sb = Sandbox::start("compat-keys");
+    // `--public-key ecdsa-sha2-nistp256 AAAA... comment`, three words.
+    let kb = sb.new_key("bob", "ecdsa");
+    let pk = Sandbox::pubkey(&kb);
+    let mut args = vec![
+        "--osh",
+        "accountCreate",
+        "--account",
+        "bob",
+        "--uid-auto",
+        "--public-key",
+    ];
+    args.extend(pk.split(' '));
+    sb.admin(&args)
+        .code(0)
+        .json_is(&[("/error_code", json!("OK"))]);
+    sb.ssh(&kb, "bob", &["--osh", "info"]).code(0);
+    assert!(
+        sb.root_ok("cat /home/bob/.ssh/authorized_keys2")
+            .contains(&pk)
+    );
+    // The same for selfAddIngressKey, with the legacy --pubKey name.
+    let k2 = sb.new_key("bob2", "ed25519");
+    let pk2 = Sandbox::pubkey(&k2);
+    let mut args = vec!["--json-greppable", "--osh", "selfAddIngressKey", "--pubKey"];
+    args.extend(pk2.split(' '));
+    sb.ssh(&kb, "bob", &args)
+        .code(0)
+        .json_is(&[("/error_code", json!("OK"))]);
+    sb.ssh(&k2, "bob", &["--osh", "info"]).code(0);
+    // Words that are no key are still no key.
+    sb.ssh(
+        &kb,
+        "bob",
+        &[
+            "--json-greppable",
+            "--osh",
+            "selfAddIngressKey",
+            "--public-key",
+            "hello",
+            "world",
+        ],
+    )
+    .code(100)
+    .json_is(&[("/error_code", json!("KO_NOT_A_KEY"))]);
+}
