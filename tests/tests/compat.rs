@@ -55,3 +55,57 @@ fn a_key_split_into_words_by_a_shell_is_glued_back() {
     .code(100)
     .json_is(&[("/error_code", json!("KO_NOT_A_KEY"))]);
 }
+
+#[test]
+fn ttls_are_durations_as_in_the_bastion() {
+    if !can_run("ttls_are_durations_as_in_the_bastion") {
+        return;
+    }
+    let sb = Sandbox::start("compat-ttl");
+    sb.admin(&[
+        "--osh",
+        "selfAddPersonalAccess",
+        "--host",
+        "127.0.0.9",
+        "--user",
+        "tuser",
+        "--port",
+        "22",
+        "--ttl",
+        "2d8h15m",
+    ])
+    .code(0)
+    .json_is(&[("/value/ttl", json!(2 * 86_400 + 8 * 3_600 + 15 * 60))]);
+    sb.admin(&[
+        "--osh",
+        "selfAddPersonalAccess",
+        "--host",
+        "127.0.0.10",
+        "--user-any",
+        "--port-any",
+        "--ttl",
+        "soon",
+    ])
+    .code(100)
+    .json_is(&[("/error_code", json!("KO_INVALID_PARAMETER"))]);
+    // An account with a TTL of 3 seconds, written as The Bastion's tests write it.
+    let kb = sb.new_key("short", "ed25519");
+    let pk = format!("'{}'", Sandbox::pubkey(&kb));
+    sb.admin(&[
+        "--osh",
+        "accountCreate",
+        "--account",
+        "short",
+        "--uid-auto",
+        "--ttl",
+        "0d0h0m3s",
+        "--public-key",
+        &pk,
+    ])
+    .code(0);
+    sb.ssh(&kb, "short", &["--osh", "info"]).code(0);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    sb.ssh(&kb, "short", &["--osh", "info"])
+        .code(121)
+        .contains("TTL");
+}

@@ -223,7 +223,7 @@ const PERSONAL_SPEC: &[Opt] = &[
     opt("user-any", Kind::Flag),
     opt("port-any", Kind::Flag),
     opt("force-key", Kind::Str),
-    opt("ttl", Kind::Int),
+    opt("ttl", Kind::Str),
     opt("comment", Kind::Str),
 ];
 
@@ -275,7 +275,12 @@ pub fn change_personal(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) ->
         add,
         target: target.target(),
         force_key: p.str("force-key").filter(|_| add).map(str::to_owned),
-        ttl: p.int("ttl").filter(|_| add),
+        ttl: p
+            .str("ttl")
+            .filter(|_| add)
+            .map(crate::time::parse_ttl)
+            .transpose()?
+            .map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
         comment: p.str("comment").filter(|_| add).map(str::to_owned),
     };
     let r = ctx.helper(&req)?;

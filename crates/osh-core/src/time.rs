@@ -15,3 +15,73 @@ pub fn epoch_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
+
+/// A TTL as The Bastion takes one: seconds (`3600`), or amounts with units
+/// `s m h d w y` (`16s`, `2d8h15m`, `0d0h0m3s`); an amount without a unit
+/// counts as seconds.
+pub fn parse_ttl(text: &str) -> crate::Result<u64> {
+    let bad = || {
+        crate::Reply::new(
+            crate::Code::KO_INVALID_PARAMETER,
+            format!(
+                "Invalid TTL ({}), expected an amount of seconds, or a duration string such as '2d8h15m'",
+                crate::ui::clean_bounded(text, 40)
+            ),
+        )
+    };
+    if text.is_empty() || !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let mut total: u64 = 0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let units = rest
+            .bytes()
+            .take_while(|b| b"smhdwySMHDWY".contains(b))
+            .count();
+        // Only the first letter counts, and only in lower case, as upstream.
+        let unit = match rest.as_bytes().first().filter(|_| units > 0) {
+            Some(b'y') => 86_400 * 365,
+            Some(b'w') => 86_400 * 7,
+            Some(b'd') => 86_400,
+            Some(b'h') => 3_600,
+            Some(b'm') => 60,
+            _ => 1,
+        };
+        rest = &rest[units..];
+        total = total
+            .checked_add(n.checked_mul(unit).ok_or_else(bad)?)
+            .ok_or_else(bad)?;
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ttl;
+
+    #[test]
+    fn ttls_as_the_bastion_takes_them() {
+        for (text, secs) in [
+            ("3600", 3600),
+            ("16s", 16),
+            ("0d0h0m3s", 3),
+            ("2d8h15m", 2 * 86_400 + 8 * 3_600 + 15 * 60),
+            ("1w", 604_800),
+            ("1y", 31_536_000),
+            ("5", 5),
+            ("1m30", 90),
+        ] {
+            assert_eq!(parse_ttl(text).ok(), Some(secs), "{text}");
+        }
+        for bad in ["", "d", "-5", "1x", "1.5h", "1 h", "99999999999999999999y"] {
+            assert!(parse_ttl(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -25,7 +25,7 @@ const SPEC: &[Opt] = &[
     opt("no-key", Kind::Flag),
     opt("always-active", Kind::Flag),
     opt("osh-only", Kind::Flag),
-    opt("ttl", Kind::Int),
+    opt("ttl", Kind::Str),
     opt("comment", Kind::Str),
 ];
 
@@ -71,7 +71,11 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         always_active: p.flag("always-active"),
         osh_only: p.flag("osh-only"),
         comment: p.str("comment").map(str::to_owned),
-        ttl: p.int("ttl"),
+        ttl: p
+            .str("ttl")
+            .map(osh_core::time::parse_ttl)
+            .transpose()?
+            .map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
     };
     let r = ctx.helper(&req)?;
     ctx.out.info(&r.msg);
