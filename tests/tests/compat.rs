@@ -109,3 +109,38 @@ fn ttls_are_durations_as_in_the_bastion() {
         .code(121)
         .contains("TTL");
 }
+
+#[test]
+fn account_info_says_when_it_was_last_seen_and_freeze_echoes_its_reason() {
+    if !can_run("account_info_says_when_it_was_last_seen_and_freeze_echoes_its_reason") {
+        return;
+    }
+    let sb = Sandbox::start("compat-info");
+    let kb = sb.create_account("bob", 9200);
+    sb.admin(&["--osh", "accountInfo", "--account", "bob"])
+        .code(0)
+        .contains("NEVER been used")
+        .json_is(&[("/value/already_seen_before", json!(0))]);
+    sb.ssh(&kb, "bob", &["--osh", "info"]).code(0);
+    let r = sb.admin(&["--osh", "accountInfo", "--account", "bob"]);
+    r.code(0).contains("Last seen on").json_is(&[
+        ("/value/already_seen_before", json!(1)),
+        ("/value/can_connect", json!(1)),
+    ]);
+    assert!(
+        r.json()["value"]["last_activity"]["timestamp"].is_u64(),
+        "{r}"
+    );
+    sb.admin(&[
+        "--osh",
+        "accountFreeze",
+        "--account",
+        "bob",
+        "--reason",
+        "'cest la vie'",
+    ])
+    .code(0)
+    .json_is(&[("/value/reason", json!("cest la vie"))]);
+    sb.admin(&["--osh", "accountInfo", "--account", "bob"])
+        .json_is(&[("/value/can_connect", json!(0))]);
+}

@@ -62,5 +62,5 @@ pub fn run(caller: &Caller, req: AccountFreeze) -> Result<Reply> {
         osh_core::Code::OK,
         format!("Account {} is now {verb}", acct.name),
     )
-    .with_value(json!({"account": acct.name, "frozen": freeze})))
+    .with_value(json!({"account": acct.name, "frozen": freeze, "reason": req.reason})))
 }

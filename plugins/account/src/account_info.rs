@@ -73,8 +73,50 @@ pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
         "groups": {},
         "creation_information": private["creation_information"],
         "last_activity_timestamp": private["lastlog_timestamp"],
+        "already_seen_before": u8::from(private["lastlog_timestamp"].is_u64()),
+        "last_activity": last_activity(private["lastlog_timestamp"].as_u64()),
+        "can_connect": u8::from(st.is_active()),
         "account_egress_ssh_config": private["account_egress_ssh_config"],
     })
+}
+
+/// When the account last logged in, as The Bastion shows it.
+fn last_activity(last: Option<u64>) -> Value {
+    let Some(last) = last else {
+        return Value::Null;
+    };
+    let ago = osh_core::time::epoch().saturating_sub(last);
+    let at = i64::try_from(last)
+        .ok()
+        .and_then(|t| jiff::Timestamp::from_second(t).ok());
+    let utc = at.map(|t| t.strftime("%a %Y-%m-%d %H:%M:%S UTC").to_string());
+    let local = at.map(|t| {
+        t.to_zoned(jiff::tz::TimeZone::system())
+            .strftime("%a %Y-%m-%d %H:%M:%S %Z")
+            .to_string()
+    });
+    json!({
+        "datetime_utc": utc,
+        "datetime_local": local,
+        "ago": human_duration(ago),
+        "timestamp": last,
+    })
+}
+
+/// `3d4h5m6s`, the largest units first, zero parts left out.
+fn human_duration(secs: u64) -> String {
+    let parts = [
+        (secs / 86_400, "d"),
+        (secs % 86_400 / 3_600, "h"),
+        (secs % 3_600 / 60, "m"),
+        (secs % 60, "s"),
+    ];
+    let text: String = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if text.is_empty() { "0s".into() } else { text }
 }
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
@@ -127,6 +169,15 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
             osh_core::ui::clean(&part("reason"))
         ));
     }
+    match (
+        &v["last_activity"]["datetime_utc"],
+        &v["last_activity"]["ago"],
+    ) {
+        (Value::String(when), Value::String(ago)) => {
+            text.push_str(&format!("Last seen on {when} ({ago} ago)\n"));
+        }
+        _ => text.push_str("This account has NEVER been used (yet)\n"),
+    }
     text.push_str(&format!(
         "egress ssh config: {}",
         v["account_egress_ssh_config"]["type"]
@@ -135,4 +186,17 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     ));
     ctx.out.info(&text);
     Ok(Reply::ok(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(0), "0s");
+        assert_eq!(human_duration(59), "59s");
+        assert_eq!(human_duration(3_600), "1h");
+        assert_eq!(human_duration(90_061), "1d1h1m1s");
+    }
 }
