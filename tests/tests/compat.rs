@@ -143,4 +143,27 @@ fn account_info_says_when_it_was_last_seen_and_freeze_echoes_its_reason() {
     .json_is(&[("/value/reason", json!("cest la vie"))]);
     sb.admin(&["--osh", "accountInfo", "--account", "bob"])
         .json_is(&[("/value/can_connect", json!(0))]);
+
+    // accountCreate --max-inactive-days, as The Bastion's tests create one.
+    let kc = sb.new_key("carol", "ed25519");
+    let pk = format!("'{}'", Sandbox::pubkey(&kc));
+    let create = |days: &str| {
+        sb.admin(&[
+            "--osh",
+            "accountCreate",
+            "--account",
+            "carol",
+            "--uid-auto",
+            "--max-inactive-days",
+            days,
+            "--public-key",
+            &pk,
+        ])
+    };
+    create("-1")
+        .code(100)
+        .json_is(&[("/error_code", json!("ERR_INVALID_PARAMETER"))]);
+    create("42").code(0);
+    sb.admin(&["--osh", "accountInfo", "--account", "carol"])
+        .json_is(&[("/value/max_inactive_days", json!(42))]);
 }

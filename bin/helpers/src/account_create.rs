@@ -236,6 +236,18 @@ fn create(
     let adir = paths::allowkeeper_dir(name);
     make_dir(&adir, akuid, akgid, 0o755)?;
     write_file(&adir.join("allowed.private"), b"", akuid, akgid, 0o644)?;
+    if let Some(days) = req.max_inactive_days {
+        if !(0..=365 * 100).contains(&days) {
+            return Err(Reply::invalid("--max-inactive-days takes 0 or more days"));
+        }
+        write_file(
+            &adir.join("config.max_inactive_days"),
+            days.to_string().as_bytes(),
+            akuid,
+            akgid,
+            0o644,
+        )?;
+    }
     if req.always_active {
         write_file(
             &adir.join("config.always_active"),

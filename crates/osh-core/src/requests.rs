@@ -37,6 +37,8 @@ pub struct AccountCreate {
     pub comment: Option<String>,
     /// `--ttl`, in seconds.
     pub ttl: Option<i64>,
+    /// `--max-inactive-days` (0: never expires for inactivity).
+    pub max_inactive_days: Option<i64>,
 }
 
 impl Request for AccountCreate {

@@ -12,7 +12,7 @@ pub const PLUGIN: Plugin = Plugin {
     summary: "create a new bastion account",
     title: "create a new bastion account",
     help: "Usage: --osh accountCreate --account NAME (--uid UID | --uid-auto) [--public-key '\"KEY\"' | --no-key]\n\
-           \x20        [--always-active] [--osh-only] [--ttl SECONDS] [--comment '\"TEXT\"']\n\
+           \x20        [--always-active] [--osh-only] [--ttl DURATION] [--max-inactive-days DAYS] [--comment '\"TEXT\"']\n\
            \x20 Without --public-key or --no-key, the key is read from standard input.\n",
     run,
 };
@@ -26,6 +26,7 @@ const SPEC: &[Opt] = &[
     opt("always-active", Kind::Flag),
     opt("osh-only", Kind::Flag),
     opt("ttl", Kind::Str),
+    opt("max-inactive-days", Kind::Int),
     opt("comment", Kind::Str),
 ];
 
@@ -76,6 +77,14 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
             .map(osh_core::time::parse_ttl)
             .transpose()?
             .map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
+        max_inactive_days: match p.int("max-inactive-days") {
+            Some(d) if d < 0 => {
+                return Err(Reply::invalid(
+                    "Expected a >= 0 amount of days for --max-inactive-days",
+                ));
+            }
+            d => d,
+        },
     };
     let r = ctx.helper(&req)?;
     ctx.out.info(&r.msg);
