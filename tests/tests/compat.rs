@@ -166,4 +166,29 @@ fn account_info_says_when_it_was_last_seen_and_freeze_echoes_its_reason() {
     create("42").code(0);
     sb.admin(&["--osh", "accountInfo", "--account", "carol"])
         .json_is(&[("/value/max_inactive_days", json!(42))]);
+
+    // --all: every account, for auditors (and admins) only.
+    let all = sb.admin(&["--osh", "accountInfo", "--all"]);
+    all.code(0);
+    let v = &all.json()["value"];
+    assert!(
+        v["bob"]["is_frozen"] == json!(1) && v["carol"].is_object() && v["admin"].is_object(),
+        "{all}"
+    );
+    sb.admin(&[
+        "--osh",
+        "accountGrantCommand",
+        "--account",
+        "carol",
+        "--command",
+        "accountInfo",
+    ])
+    .code(0);
+    sb.ssh(
+        &kc,
+        "carol",
+        &["--json-greppable", "--osh", "accountInfo", "--all"],
+    )
+    .code(100)
+    .json_is(&[("/error_code", json!("ERR_ACCESS_DENIED"))]);
 }

@@ -73,7 +73,7 @@ pub fn run(caller: &Caller, req: AccountRead) -> Result<Reply> {
             Ok(Reply::ok(keys::egress_keys_value(&acct.home, &from)))
         }
         Read::Info => Ok(Reply::ok(info(&acct()?))),
-        Read::List => {
+        Read::List | Read::InfoAll => {
             let members = unix::group(BASTION_USERS)
                 .map(|g| g.mem)
                 .unwrap_or_default();

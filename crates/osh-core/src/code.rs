@@ -81,6 +81,7 @@ codes!(
     KO_PRIVATE_KEY,
     KO_UID_IN_USE,
     // Failures.
+    ERR_ACCESS_DENIED,
     ERR_BAD_OPTIONS,
     ERR_CONFIGURATION,
     ERR_HELPER_FAILED,

@@ -145,6 +145,8 @@ pub enum Read {
     Info,
     /// Every account's private settings.
     List,
+    /// The same, for `accountInfo --all` (its own grant).
+    InfoAll,
 }
 
 /// `osh-accountRead`: read what an account keeps for itself.
@@ -164,7 +166,7 @@ impl Request for AccountRead {
         match self.what {
             Read::Ingress => "accountListIngressKeys",
             Read::Egress => "accountListEgressKeys",
-            Read::Info => "accountInfo",
+            Read::Info | Read::InfoAll => "accountInfo",
             Read::List => "accountList",
         }
     }
@@ -257,6 +259,7 @@ mod tests {
             (Read::Egress, "accountListEgressKeys"),
             (Read::Info, "accountInfo"),
             (Read::List, "accountList"),
+            (Read::InfoAll, "accountInfo"),
         ] {
             assert_eq!(
                 AccountRead {

@@ -17,11 +17,11 @@ pub const PLUGIN: Plugin = Plugin {
     class: Class::Restricted,
     summary: "show details of an account",
     title: "account information",
-    help: "Usage: --osh accountInfo --account NAME\n",
+    help: "Usage: --osh accountInfo --account NAME | --all\n  --all (auditors): every account, keyed by name.\n",
     run,
 };
 
-const SPEC: &[Opt] = &[opt("account", Kind::Str)];
+const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("all", Kind::Flag)];
 
 /// The state of an account as admins see it; shared with accountList.
 #[must_use]
@@ -119,8 +119,35 @@ fn human_duration(secs: u64) -> String {
     if text.is_empty() { "0s".into() } else { text }
 }
 
+/// `--all`: every account, keyed by name, for auditors.
+fn all(ctx: &Ctx) -> Result<Reply> {
+    if !ctx.is_auditor() && !ctx.is_admin() {
+        return Err(Reply::new(
+            osh_core::Code::ERR_ACCESS_DENIED,
+            "Only auditors can use --all",
+        ));
+    }
+    let every = ctx
+        .helper(&AccountRead {
+            account: None,
+            what: Read::InfoAll,
+        })?
+        .value;
+    let mut out = osh_core::serde_json::Map::new();
+    for (name, private) in every.as_object().into_iter().flatten() {
+        if let Some(acct) = Account::lookup(name) {
+            out.insert(name.clone(), state(&acct, ctx, private));
+        }
+    }
+    ctx.out.info(&format!("{} accounts", out.len()));
+    Ok(Reply::ok(Value::Object(out)))
+}
+
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
+    if p.flag("all") {
+        return all(ctx);
+    }
     let acct = plugin::target_account(&p, "account")?;
     let private = ctx
         .helper(&AccountRead {

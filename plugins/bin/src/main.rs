@@ -90,7 +90,14 @@ mod tests {
             }
             .right(),
         ];
-        let reads = [Read::Ingress, Read::Egress, Read::Info, Read::List].map(|what| {
+        let reads = [
+            Read::Ingress,
+            Read::Egress,
+            Read::Info,
+            Read::List,
+            Read::InfoAll,
+        ]
+        .map(|what| {
             AccountRead {
                 account: None,
                 what,
