@@ -107,7 +107,7 @@ fn ttls_are_durations_as_in_the_bastion() {
     std::thread::sleep(std::time::Duration::from_secs(4));
     sb.ssh(&kb, "short", &["--osh", "info"])
         .code(121)
-        .contains("TTL");
+        .contains("TTL has expired");
 }
 
 #[test]

@@ -273,7 +273,8 @@ pub fn check_state(
             _ => {}
         }
     }
-    let st = status(&Facts::read_own(account), config, now);
+    let facts = Facts::read_own(account);
+    let st = status(&facts, config, now);
     if let Some(info) = &st.frozen {
         let reason = info
             .get("reason")
@@ -298,10 +299,20 @@ pub fn check_state(
         return Err(refuse(Exit::MaintenanceMode, "maintenance_mode", msg));
     }
     if st.ttl_expired {
+        let end = facts
+            .created
+            .unwrap_or(0)
+            .saturating_add(facts.ttl.unwrap_or(0));
+        let now_s = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         return Err(refuse(
             Exit::TtlExpired,
             "ttl_expired",
-            "Sorry, your account has expired (TTL reached).",
+            format!(
+                "Sorry, your account TTL has expired since {} ago.",
+                crate::time::human(now_s.saturating_sub(end))
+            ),
         ));
     }
     if st.inactivity_expired {

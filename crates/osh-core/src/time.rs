@@ -62,9 +62,34 @@ pub fn parse_ttl(text: &str) -> crate::Result<u64> {
     Ok(total)
 }
 
+/// `3d4h5m6s`, the largest units first, zero parts left out.
+#[must_use]
+pub fn human(secs: u64) -> String {
+    let parts = [
+        (secs / 86_400, "d"),
+        (secs % 86_400 / 3_600, "h"),
+        (secs % 3_600 / 60, "m"),
+        (secs % 60, "s"),
+    ];
+    let text: String = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if text.is_empty() { "0s".into() } else { text }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_ttl;
+    use super::{human, parse_ttl};
+
+    #[test]
+    fn durations_for_people() {
+        assert_eq!(human(0), "0s");
+        assert_eq!(human(59), "59s");
+        assert_eq!(human(3_600), "1h");
+        assert_eq!(human(90_061), "1d1h1m1s");
+    }
 
     #[test]
     fn ttls_as_the_bastion_takes_them() {

@@ -98,25 +98,9 @@ fn last_activity(last: Option<u64>) -> Value {
     json!({
         "datetime_utc": utc,
         "datetime_local": local,
-        "ago": human_duration(ago),
+        "ago": osh_core::time::human(ago),
         "timestamp": last,
     })
-}
-
-/// `3d4h5m6s`, the largest units first, zero parts left out.
-fn human_duration(secs: u64) -> String {
-    let parts = [
-        (secs / 86_400, "d"),
-        (secs % 86_400 / 3_600, "h"),
-        (secs % 3_600 / 60, "m"),
-        (secs % 60, "s"),
-    ];
-    let text: String = parts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, u)| format!("{n}{u}"))
-        .collect();
-    if text.is_empty() { "0s".into() } else { text }
 }
 
 /// `--all`: every account, keyed by name, for auditors.
@@ -213,17 +197,4 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     ));
     ctx.out.info(&text);
     Ok(Reply::ok(v))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human_duration;
-
-    #[test]
-    fn durations() {
-        assert_eq!(human_duration(0), "0s");
-        assert_eq!(human_duration(59), "59s");
-        assert_eq!(human_duration(3_600), "1h");
-        assert_eq!(human_duration(90_061), "1d1h1m1s");
-    }
 }
