@@ -192,3 +192,42 @@ fn account_info_says_when_it_was_last_seen_and_freeze_echoes_its_reason() {
     .code(100)
     .json_is(&[("/error_code", json!("ERR_ACCESS_DENIED"))]);
 }
+
+#[test]
+fn reply_shapes_of_the_access_commands_are_the_bastions() {
+    if !can_run("reply_shapes_of_the_access_commands_are_the_bastions") {
+        return;
+    }
+    let sb = Sandbox::start("compat-shapes");
+    sb.admin(&["--osh", "selfListAccesses"])
+        .code(0)
+        .contains("no registered accesses")
+        .lacks("personal")
+        .json_is(&[("/error_code", json!("OK_EMPTY")), ("/value", json!(null))]);
+    let add = [
+        "--osh",
+        "selfAddPersonalAccess",
+        "--host",
+        "127.0.0.9",
+        "--user",
+        "tuser",
+        "--port",
+        "22",
+    ];
+    sb.admin(&add)
+        .code(0)
+        .json_is(&[("/error_code", json!("OK"))]);
+    sb.admin(&add).code(0).json_is(&[
+        ("/error_code", json!("OK_NO_CHANGE")),
+        ("/value", json!(null)),
+    ]);
+    let mut del = add;
+    del[1] = "selfDelPersonalAccess";
+    sb.admin(&del)
+        .code(0)
+        .json_is(&[("/error_code", json!("OK"))]);
+    sb.admin(&del).code(0).json_is(&[
+        ("/error_code", json!("OK_NO_CHANGE")),
+        ("/value", json!(null)),
+    ]);
+}

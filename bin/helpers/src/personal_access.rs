@@ -63,8 +63,7 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
                     target.target(),
                     acct.name
                 ),
-            )
-            .with_value(value));
+            ));
         }
         let mut e = target.clone();
         e.added_by = Some(caller.name.clone());
@@ -93,8 +92,7 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
                     target.target(),
                     acct.name
                 ),
-            )
-            .with_value(value));
+            ));
         }
         sys::write_file(&file, after.as_bytes(), me.0, me.1, 0o644)?;
     }

@@ -26,7 +26,7 @@ pub fn ingress_keys(keys: &[PublicKey]) -> String {
 
 /// Text and value of an account's personal accesses (expired lines shown as such).
 #[must_use]
-pub fn accesses(account: &str) -> (String, Value) {
+pub fn accesses(account: &str) -> (String, crate::Reply) {
     let now = crate::time::epoch();
     let mut text = String::new();
     let mut acl = Vec::new();
@@ -52,11 +52,19 @@ pub fn accesses(account: &str) -> (String, Value) {
         }
     }
     if acl.is_empty() {
-        text.push_str("No access found.\n");
+        // The Bastion's words and shape: OK_EMPTY, no value.
+        text.push_str("This account has no registered accesses.\n");
+        return (
+            text,
+            crate::Reply::new(
+                crate::Code::OK_EMPTY,
+                "This account has no registered accesses",
+            ),
+        );
     }
     (
         text,
-        json!([{"type": "personal", "group": null, "acl": acl}]),
+        crate::Reply::ok(json!([{"type": "personal", "group": null, "acl": acl}])),
     )
 }
 

@@ -30,9 +30,9 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str)];
 fn accesses(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let acct = plugin::target_account(&p, "account")?;
-    let (text, value) = osh_core::render::accesses(&acct.name);
+    let (text, reply) = osh_core::render::accesses(&acct.name);
     ctx.out.info(&text);
-    Ok(Reply::ok(value))
+    Ok(reply)
 }
 
 fn egress_keys(ctx: &mut Ctx) -> Result<Reply> {

@@ -26,9 +26,9 @@ pub const EGRESS_KEYS: Plugin = Plugin {
 
 fn self_accesses(ctx: &mut Ctx) -> Result<Reply> {
     ctx.options(&[])?;
-    let (text, value) = osh_core::render::accesses(&ctx.account.name);
+    let (text, reply) = osh_core::render::accesses(&ctx.account.name);
     ctx.out.info(&text);
-    Ok(Reply::ok(value))
+    Ok(reply)
 }
 
 fn self_egress_keys(ctx: &mut Ctx) -> Result<Reply> {
