@@ -391,6 +391,26 @@ impl Sandbox {
         key
     }
 
+    /// `accountCreate --account NAME --uid-auto EXTRA... --public-key KEY` as
+    /// the admin, with a new key (the key's words quoted for the remote
+    /// shell; made once per name, so a refused try can be retried); returns
+    /// the key and what the command answered.
+    #[must_use]
+    pub fn create_account_with(&self, name: &str, extra: &[&str]) -> (PathBuf, Run) {
+        let made = self.state.join(format!("key-{name}"));
+        let key = if made.exists() {
+            made
+        } else {
+            self.new_key(name, "ed25519")
+        };
+        let pk = format!("'{}'", Self::pubkey(&key));
+        let mut args = vec!["--osh", "accountCreate", "--account", name, "--uid-auto"];
+        args.extend_from_slice(extra);
+        args.extend(["--public-key", pk.as_str()]);
+        let r = self.admin(&args);
+        (key, r)
+    }
+
     /// Set a key of `/etc/bastion/bastion.conf` the way admins and The Bastion's
     /// harness do: by editing its one line (`value` is JSON text).
     #[track_caller]

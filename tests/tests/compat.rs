@@ -89,20 +89,8 @@ fn ttls_are_durations_as_in_the_bastion() {
     .code(100)
     .json_is(&[("/error_code", json!("KO_INVALID_PARAMETER"))]);
     // An account with a TTL of 3 seconds, written as The Bastion's tests write it.
-    let kb = sb.new_key("short", "ed25519");
-    let pk = format!("'{}'", Sandbox::pubkey(&kb));
-    sb.admin(&[
-        "--osh",
-        "accountCreate",
-        "--account",
-        "short",
-        "--uid-auto",
-        "--ttl",
-        "0d0h0m3s",
-        "--public-key",
-        &pk,
-    ])
-    .code(0);
+    let (kb, r) = sb.create_account_with("short", &["--ttl", "0d0h0m3s"]);
+    r.code(0);
     sb.ssh(&kb, "short", &["--osh", "info"]).code(0);
     std::thread::sleep(std::time::Duration::from_secs(4));
     sb.ssh(&kb, "short", &["--osh", "info"])
@@ -145,25 +133,12 @@ fn account_info_says_when_it_was_last_seen_and_freeze_echoes_its_reason() {
         .json_is(&[("/value/can_connect", json!(0))]);
 
     // accountCreate --max-inactive-days, as The Bastion's tests create one.
-    let kc = sb.new_key("carol", "ed25519");
-    let pk = format!("'{}'", Sandbox::pubkey(&kc));
-    let create = |days: &str| {
-        sb.admin(&[
-            "--osh",
-            "accountCreate",
-            "--account",
-            "carol",
-            "--uid-auto",
-            "--max-inactive-days",
-            days,
-            "--public-key",
-            &pk,
-        ])
-    };
-    create("-1")
+    sb.create_account_with("carol", &["--max-inactive-days", "-1"])
+        .1
         .code(100)
         .json_is(&[("/error_code", json!("ERR_INVALID_PARAMETER"))]);
-    create("42").code(0);
+    let (kc, r) = sb.create_account_with("carol", &["--max-inactive-days", "42"]);
+    r.code(0);
     sb.admin(&["--osh", "accountInfo", "--account", "carol"])
         .json_is(&[("/value/max_inactive_days", json!(42))]);
 

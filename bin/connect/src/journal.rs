@@ -145,7 +145,7 @@ pub fn close_orphans(dir: &Path, config: &osh_core::config::Config, dry_run: boo
             &files,
         );
         let started = v["started_ms"].as_u64().unwrap_or(0);
-        let took = Duration::from_millis(crate::journal_epoch_ms().saturating_sub(started));
+        let took = Duration::from_millis(osh_core::time::epoch_ms().saturating_sub(started));
         log.log(&close_event(&plan.open, None, None, "parent_died", took));
         let _ = std::fs::remove_file(&path);
     }

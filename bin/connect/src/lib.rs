@@ -109,7 +109,7 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
         let took = Duration::from_millis(plan.elapsed_ms) + started.elapsed();
         log.log(&close_event(&plan.open, sysret, signal, comment, took));
     };
-    let started_ms = journal_epoch_ms().saturating_sub(plan.elapsed_ms);
+    let started_ms = osh_core::time::epoch_ms().saturating_sub(plan.elapsed_ms);
     let entry = journal::Entry::write(plan, started_ms);
     let status = supervise::StatusPipe::new().ok();
     let mut cmd = Command::new(&recorder[0]);
@@ -171,12 +171,6 @@ pub fn run(plan: &Plan, recorder: &[String], started: Instant) -> u8 {
     } else {
         Exit::ExecFailed.code()
     })
-}
-
-fn journal_epoch_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The answer for a plugin that was ended rather than finished, if it was.

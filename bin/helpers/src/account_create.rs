@@ -185,7 +185,7 @@ fn create(
         0o640,
     )?;
     make_dir(&home.join("ttyrec"), uid, uid, 0o700)?;
-    let now = sys::epoch();
+    let now = osh_core::time::epoch();
     let info = json!({
         "by": caller.name,
         "datetime_local": sys::now_human(),

@@ -9,7 +9,7 @@ use osh_core::helper::Caller;
 use osh_core::requests::AccountFreeze;
 use osh_core::{Reply, Result, json};
 
-use crate::sys::{self, write_file};
+use crate::sys::write_file;
 
 /// The helper's logic.
 pub fn run(caller: &Caller, req: AccountFreeze) -> Result<Reply> {
@@ -29,8 +29,7 @@ pub fn run(caller: &Caller, req: AccountFreeze) -> Result<Reply> {
                 format!("Account {} was already frozen", acct.name),
             ));
         }
-        let info =
-            json!({"reason": req.reason.as_deref(), "by": caller.name, "timestamp": sys::epoch()});
+        let info = json!({"reason": req.reason.as_deref(), "by": caller.name, "timestamp": osh_core::time::epoch()});
         let me = nix::unistd::geteuid().as_raw();
         write_file(
             &file,

@@ -37,7 +37,7 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
     // One writer at a time per account.
     let _lock = fsx::lock(&dir.join("lock"), true, || Reply::internal("lock busy"))?;
     let text = std::fs::read_to_string(&file).unwrap_or_default();
-    let now = sys::epoch();
+    let now = osh_core::time::epoch();
     let same = |e: &Entry| {
         e.user == target.user && e.net == target.net && e.port == target.port && !e.expired(now)
     };

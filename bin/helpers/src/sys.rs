@@ -83,12 +83,6 @@ pub fn passwd_lock() -> Result<Flock<File>> {
     })
 }
 
-/// Seconds since the epoch.
-#[must_use]
-pub fn epoch() -> u64 {
-    osh_core::time::epoch()
-}
-
 /// `YYYY-MM-DD HH:MM:SS` in local time.
 #[must_use]
 pub fn now_human() -> String {

@@ -303,9 +303,7 @@ pub fn check_state(
             .created
             .unwrap_or(0)
             .saturating_add(facts.ttl.unwrap_or(0));
-        let now_s = now
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now_s = crate::time::seconds(now);
         return Err(refuse(
             Exit::TtlExpired,
             "ttl_expired",
@@ -379,8 +377,7 @@ impl Facts {
             last_login: std::fs::metadata(account.home.join("lastlog"))
                 .and_then(|m| m.modified())
                 .ok()
-                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                .map(|d| d.as_secs()),
+                .map(crate::time::seconds),
             ..Self::public(account)
         }
     }
@@ -433,9 +430,7 @@ impl Status {
 /// The one computation of an account's state from its facts.
 #[must_use]
 pub fn status(f: &Facts, config: &Config, now: SystemTime) -> Status {
-    let now = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = crate::time::seconds(now);
     let always_active = if f.always_active_local {
         Some("account")
     } else if config.alwaysActiveAccounts.contains(&f.name) {

@@ -38,26 +38,6 @@ pub fn class_of(name: &str) -> Option<(&'static str, std::path::PathBuf)> {
     })
 }
 
-/// Every installed plugin, with its class: by class (in [`CLASSES`] order, as
-/// The Bastion's help lists them), then by name.
-#[must_use]
-pub fn installed() -> Vec<(String, &'static str)> {
-    let dir = crate::paths::plugin_dir();
-    let mut all: Vec<(String, &'static str)> = CLASSES
-        .iter()
-        .flat_map(|c| {
-            std::fs::read_dir(dir.join(c))
-                .into_iter()
-                .flatten()
-                .flatten()
-                .filter_map(move |e| e.file_name().into_string().ok().map(|n| (n, *c)))
-        })
-        .collect();
-    let rank = |c: &str| CLASSES.iter().position(|k| *k == c);
-    all.sort_by(|a, b| (rank(a.1), &a.0).cmp(&(rank(b.1), &b.0)));
-    all
-}
-
 /// Whether `account` may run plugin `name` of `class`: open for all; restricted
 /// for members of `osh-NAME`; admin for admins; group roles for superowners and
 /// anyone holding that role in some group (the plugin checks which group).

@@ -3,8 +3,13 @@
 /// Seconds since the epoch (0 if the clock is before it).
 #[must_use]
 pub fn epoch() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+    seconds(std::time::SystemTime::now())
+}
+
+/// `t` in seconds since the epoch (0 before it).
+#[must_use]
+pub fn seconds(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 

@@ -38,11 +38,15 @@ pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
         cfg,
         SystemTime::now(),
     );
-    let mut allowed_commands: Vec<String> = plugin::installed()
-        .into_iter()
-        .filter(|(n, c)| *c == "restricted" && groups.contains(&format!("osh-{n}")))
-        .map(|(n, _)| n)
+    let mut allowed_commands: Vec<String> = ctx
+        .catalogue
+        .iter()
+        .filter(|p| {
+            p.class == Class::Restricted && groups.contains(&osh_core::group::command_group(p.name))
+        })
+        .map(|p| p.name.to_owned())
         .collect();
+    allowed_commands.sort();
     if account::is_auditor(&groups) {
         allowed_commands.push("auditor".into());
     }

@@ -83,10 +83,7 @@ fn generate(ctx: &mut Ctx) -> Result<Reply> {
         ..c.clone()
     };
     let _one_at_a_time = keys::lock_generation(&ctx.account.home)?;
-    let epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let epoch = osh_core::time::epoch();
     let private = keys::generate_egress(
         &ctx.account.home.join(".ssh"),
         &ctx.account.name,
