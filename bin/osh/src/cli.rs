@@ -53,11 +53,9 @@ pub const NOT_YET: &[&str] = &[
     "timeout",
     "bind",
     "netconf",
-    "wait",
     "forward-agent",
     "ssh-as",
     "use-key",
-    "kbd-interactive",
     "proactive-mfa",
     "fallback-password-delay",
     "generate-mfa-token",
@@ -81,6 +79,10 @@ pub struct Request {
     pub rest: Vec<String>,
     /// Whether a ` -- ` delimiter was present.
     pub had_delimiter: bool,
+    /// Where, in `rest`, the words after ` -- ` begin.
+    pub after_from: usize,
+    /// `--always-escape` (true) or `--never-escape` (false) before ` -- `.
+    pub escape_asked: Option<bool>,
 }
 
 impl Request {
@@ -95,6 +97,36 @@ impl Request {
             JsonMode::Default
         } else {
             JsonMode::Off
+        }
+    }
+
+    /// The Bastion's legacy escaping of the remote command: every `'` after
+    /// ` -- ` becomes `\'`, when `--always-escape` is given, or when
+    /// `remoteCommandEscapeByDefault` is on and `--never-escape` is not.
+    pub fn apply_escape(&mut self, by_default: bool) {
+        if !self.escape_asked.unwrap_or(by_default) || !self.had_delimiter {
+            return;
+        }
+        for w in &mut self.rest[self.after_from..] {
+            *w = w.replace('\'', "\\'");
+        }
+    }
+
+    /// Whether words were left after the host with no ` -- ` before them: a
+    /// remote command the bastion's own parsing may have mangled.
+    #[must_use]
+    pub fn command_without_delimiter(&self) -> bool {
+        self.plugin.is_none() && !self.had_delimiter && !self.rest.is_empty()
+    }
+
+    /// `--port` as a plugin receives it: the number, or `*` (any port, as
+    /// the access plugins take it).
+    #[must_use]
+    pub fn plugin_port(&self) -> String {
+        match (self.opts.int("port"), self.opts.str("port")) {
+            (Some(p), _) => p.to_string(),
+            (None, Some(any)) => any.to_owned(),
+            _ => String::new(),
         }
     }
 
@@ -128,7 +160,8 @@ fn parse_options(words: &[String]) -> getopt::Parsed {
         .copied()
         .filter(|o| !NOT_YET.contains(&getopt::primary_name(o)))
         .collect();
-    let after = getopt::parse(&supported, &words[i + 2..]);
+    let mut after = getopt::parse(&supported, &words[i + 2..]);
+    any_port(&mut after);
     for (k, v) in after.values {
         if !opts.values.iter().any(|(n, _)| *n == k) {
             opts.values.push((k, v));
@@ -137,6 +170,32 @@ fn parse_options(words: &[String]) -> getopt::Parsed {
     opts.rest.extend(after.rest);
     opts.bad.extend(after.bad);
     opts
+}
+
+/// `--port *` after `--osh NAME`: any port, as the access plugins take it
+/// (The Bastion's parser lets the word through to them). The option and its
+/// `*` are osh's, so they leave the plugin's own words.
+fn any_port(p: &mut getopt::Parsed) {
+    let Some(b) = p.bad.iter().position(|(k, v)| *k == "port" && v == "*") else {
+        return;
+    };
+    p.bad.remove(b);
+    let is_port = |w: &str| matches!(w, "--port" | "-port" | "-p" | "--p");
+    if let Some(j) = p.rest.iter().position(|w| {
+        w.split_once('=')
+            .is_some_and(|(o, v)| is_port(o) && v == "*")
+    }) {
+        p.rest.remove(j);
+    } else if let Some(j) = p
+        .rest
+        .windows(2)
+        .position(|w| is_port(&w[0]) && w[1] == "*")
+    {
+        p.rest.drain(j..j + 2);
+    }
+    if !p.values.iter().any(|(k, _)| *k == "port") {
+        p.values.push(("port", getopt::Value::Str("*".into())));
+    }
 }
 
 /// Parse the string sshd passed after `-c`.
@@ -150,7 +209,18 @@ pub fn parse(command: &str) -> Request {
     };
     let words = getopt::shellwords(before);
     let opts = parse_options(&words);
+    // As osh.pl decides it: on the raw words before ` -- `, never-escape
+    // first only when the default is on, so always-escape wins if both.
+    let raw: Vec<&str> = before.split(' ').collect();
+    let escape_asked = if raw.contains(&"--always-escape") {
+        Some(true)
+    } else if raw.contains(&"--never-escape") {
+        Some(false)
+    } else {
+        None
+    };
     let mut rest = opts.rest.clone();
+    let mut after_from = rest.len();
     if let Some(a) = after {
         rest.extend(a.split(' ').map(str::to_owned));
     }
@@ -161,9 +231,12 @@ pub fn parse(command: &str) -> Request {
         had_delimiter: after.is_some(),
         opts,
         rest: Vec::new(),
+        after_from: 0,
+        escape_asked,
     };
     if req.plugin.is_none() && !rest.is_empty() {
         let first = rest.remove(0);
+        after_from = after_from.saturating_sub(1);
         if first == "-osh" || first == "--osh" {
             req.plugin = Some("help".into());
         } else {
@@ -178,6 +251,7 @@ pub fn parse(command: &str) -> Request {
         }
     }
     req.rest = rest;
+    req.after_from = after_from;
     req
 }
 
@@ -222,6 +296,41 @@ mod tests {
         assert_eq!(parse("-osh help").plugin.as_deref(), Some("help"));
         let q = parse(r#"--osh accountCreate --public-key "ssh-ed25519 AAAA c""#);
         assert_eq!(q.rest, ["--public-key", "ssh-ed25519 AAAA c"]);
+    }
+
+    #[test]
+    fn legacy_escaping_touches_only_the_remote_command() {
+        let mut r = parse("--always-escape u@h -- echo 'a' b");
+        r.apply_escape(false);
+        assert_eq!(r.host.as_deref(), Some("h"));
+        assert_eq!(r.rest, ["echo", "\\'a\\'", "b"]);
+        let mut n = parse("--never-escape h -- echo 'a'");
+        n.apply_escape(true);
+        assert_eq!(n.rest, ["echo", "'a'"]);
+        let mut d = parse("h -- echo 'a'");
+        d.apply_escape(true);
+        assert_eq!(d.rest, ["echo", "\\'a\\'"]);
+        let mut both = parse("--never-escape --always-escape h -- 'a'");
+        both.apply_escape(false);
+        assert_eq!(both.rest, ["\\'a\\'"]);
+        assert!(parse("h echo x").command_without_delimiter());
+        assert!(!parse("h -- echo x").command_without_delimiter());
+        assert!(!parse("--osh info x").command_without_delimiter());
+    }
+
+    #[test]
+    fn any_port_is_for_plugins() {
+        let r = parse("--osh selfAddPersonalAccess -h 10.0.0.1 --user * --port * --force");
+        assert_eq!(r.plugin_port(), "*");
+        assert!(r.opts.bad.is_empty());
+        assert_eq!(r.rest, ["--force"]);
+        assert_eq!(r.user.as_deref(), Some("*"));
+        let inline = parse("--osh selfDelPersonalAccess -h 10.0.0.1 --port=* --user-any");
+        assert_eq!((inline.plugin_port().as_str(), inline.rest.len()), ("*", 1));
+        assert_eq!(parse("--osh x -p 22").plugin_port(), "22");
+        // Not for a connection, and no other word is taken.
+        assert_eq!(parse("-p * host").opts.bad.len(), 1);
+        assert_eq!(parse("--osh x -p abc").opts.bad.len(), 1);
     }
 
     #[test]

@@ -24,8 +24,6 @@ const SSH: &str = "/usr/bin/ssh";
 /// and the command line comes first).
 const HARDENING: &[&str] = &[
     "-o",
-    "PreferredAuthentications=publickey",
-    "-o",
     "IdentitiesOnly=yes",
     "-o",
     "ForwardAgent=no",
@@ -135,6 +133,11 @@ pub(crate) fn egress_branch(sh: &mut Shell, req: &Asked) -> u8 {
             &params,
         );
     }
+    if req.command_without_delimiter() {
+        ui::crit(
+            "WARN : You did not use the '--' delimiter to pass your remote command, maybe something crazy will happen !",
+        );
+    }
     let port = u16::try_from(req.opts.int("port").unwrap_or(22)).unwrap_or(22);
     connect(sh, req, &host, &user, port, &params)
 }
@@ -167,6 +170,34 @@ fn stealth_applies(pattern: &str, remote: &str) -> bool {
     !pattern.is_empty()
         && !remote.contains(SHELL_META)
         && regex_lite::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(remote))
+}
+
+/// `--wait`: try the port once a second (each try bounded to a second) for up
+/// to an hour of tries, saying so every five; the user can interrupt it.
+fn wait_for_port(ip: IpAddr, host: &str, port: u16) {
+    let out = ui::Out::stderr();
+    let started = std::time::Instant::now();
+    let addr = std::net::SocketAddr::new(ip, port);
+    let host = ui::clean(host);
+    out.info(&format!(
+        "Waiting for port {port} to be open on {host} before attempting to connect..."
+    ));
+    for tries in 1..=3600u32 {
+        if std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(1)).is_ok() {
+            out.info(&format!(
+                "Alive after waiting for {} seconds, connecting...",
+                started.elapsed().as_secs()
+            ));
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        if tries % 5 == 0 {
+            out.info(&format!(
+                "Still trying to connect to {host}:{port} after {} seconds...",
+                started.elapsed().as_secs()
+            ));
+        }
+    }
 }
 
 /// Whether the CPU has AES instructions (x86 `aes` flag, arm64 `aes` feature).
@@ -255,6 +286,9 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         let msg = "No egress key is usable for this access (see --osh selfListEgressKeys)";
         return sh.abort(Exit::AccessDenied, "no_egress_key", msg, params);
     }
+    if req.opts.flag("wait") {
+        wait_for_port(ip, host, port);
+    }
     // Where it is recorded.
     let subject = Subject {
         home: &sh.account.home,
@@ -311,6 +345,18 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
     for k in &keys {
         argv.extend(["-i".into(), k.private.to_string_lossy().into_owned()]);
     }
+    // Public keys only, unless the user asked for keyboard-interactive (a
+    // second factor on the target) and the policy allows it (checked by osh).
+    if req.opts.flag("kbd-interactive") {
+        argv.extend([
+            "-o".into(),
+            "PreferredAuthentications=publickey,keyboard-interactive".into(),
+            "-o".into(),
+            "KbdInteractiveAuthentication=yes".into(),
+        ]);
+    } else {
+        argv.extend(["-o".into(), "PreferredAuthentications=publickey".into()]);
+    }
     argv.extend(HARDENING.iter().map(|s| (*s).to_owned()));
     if cpu_has_aes() {
         // With AES instructions, AES-GCM is much cheaper than ChaCha20-Poly1305
@@ -355,8 +401,17 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
             first.display()
         );
         for k in &keys {
+            let made = k
+                .mtime
+                .map(|m| osh_core::time::local(m, "[%Y/%m/%d]"))
+                .unwrap_or_default();
+            let forced_here = if forced.is_empty() {
+                ""
+            } else {
+                " (KEY FORCED IN ACL)"
+            };
             pre.push_str(&format!(
-                "  - personal access with {}-{} key {}\n",
+                "  - personal access with {}-{} key {} {made}{forced_here}\n",
                 k.key.family, k.key.size, k.key.fingerprint
             ));
         }

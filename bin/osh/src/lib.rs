@@ -129,7 +129,7 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> u8 {
         );
     }
 
-    let Some(req) = req else {
+    let Some(mut req) = req else {
         // A plain `ssh bastion`: no interactive mode yet.
         usage();
         return sh.abort(
@@ -139,6 +139,7 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> u8 {
             "",
         );
     };
+    req.apply_escape(sh.config.remoteCommandEscapeByDefault);
     if req.opts.flag("interactive") {
         return sh.abort(
             Exit::InteractiveDisabled,
@@ -167,6 +168,14 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> u8 {
     if let Some(opt) = req.unsupported() {
         let msg = format!("The option --{opt} is not supported by this bastion yet");
         return sh.abort(Exit::GetoptsFailed, "unsupported_option", &msg, "");
+    }
+    if req.opts.flag("kbd-interactive") && !sh.config.keyboardInteractiveAllowed {
+        return sh.abort(
+            Exit::ConflictingOptions,
+            "kbd_interactive_denied",
+            "Sorry, the keyboard-interactive egress authentication scheme has been disabled by policy",
+            "",
+        );
     }
     if req.opts.flag("help") && req.plugin.is_none() {
         usage();

@@ -98,12 +98,7 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
         .arg(req.user.as_deref().unwrap_or(""))
         .arg("")
         .arg(req.host.as_deref().unwrap_or(""))
-        .arg(
-            req.opts
-                .int("port")
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-        )
+        .arg(req.plugin_port())
         .args(&req.rest)
         .env("PLUGIN_NAME", name)
         .env("UNIQID", &sh.uniqid)
@@ -118,6 +113,8 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
         ("quiet", "PLUGIN_QUIET"),
         ("help", "PLUGIN_HELP"),
         ("debug", "PLUGIN_DEBUG"),
+        // For plugins that test a connection themselves.
+        ("kbd-interactive", "OSH_KBD_INTERACTIVE"),
     ] {
         if req.opts.flag(flag) {
             cmd.env(var, "1");

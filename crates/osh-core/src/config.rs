@@ -651,11 +651,6 @@ fn not_honoured_yet(c: &Config, w: &mut Vec<String>) {
             "no SQLite log yet: accountsql=\"no\"",
         ),
         ("ingressRequirePIV", c.ingressRequirePIV, "no PIV check"),
-        (
-            "keyboardInteractiveAllowed",
-            c.keyboardInteractiveAllowed,
-            "--kbd-interactive is refused",
-        ),
         ("passwordAllowed", c.passwordAllowed, "no egress passwords"),
         ("telnetAllowed", c.telnetAllowed, "no telnet"),
         (
@@ -667,11 +662,6 @@ fn not_honoured_yet(c: &Config, w: &mut Vec<String>) {
             "sshClientHasOptionE",
             c.sshClientHasOptionE,
             "ssh's -E is not used",
-        ),
-        (
-            "remoteCommandEscapeByDefault",
-            c.remoteCommandEscapeByDefault,
-            "no legacy escaping",
         ),
         (
             "displayLastLogin",
@@ -813,7 +803,7 @@ mod tests {
     fn defaults() {
         let l = from_map(Map::new());
         // The Bastion's defaults ask for features osh does not have yet: said.
-        assert_eq!(l.warnings.len(), 7, "{:?}", l.warnings);
+        assert_eq!(l.warnings.len(), 6, "{:?}", l.warnings);
         assert!(
             l.warnings.iter().all(|w| w.contains("does not honour yet")),
             "{:?}",
