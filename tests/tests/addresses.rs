@@ -19,7 +19,8 @@ const SPELLINGS: &[&str] = &[
     "127.0.2",
 ];
 
-/// The admin gives itself an access to `tuser@HOST`, any port.
+/// The admin gives itself an access to `tuser@HOST`, any port (untried:
+/// most of these hosts have no sshd).
 fn add_access(sb: &Sandbox, host: &str) -> osh_tests::Run {
     sb.admin(&[
         "--osh",
@@ -29,6 +30,7 @@ fn add_access(sb: &Sandbox, host: &str) -> osh_tests::Run {
         "--user",
         "tuser",
         "--port-any",
+        "--force",
     ])
 }
 

@@ -73,6 +73,7 @@ fn ttls_are_durations_as_in_the_bastion() {
         "22",
         "--ttl",
         "2d8h15m",
+        "--force",
     ])
     .code(0)
     .json_is(&[("/value/ttl", json!(2 * 86_400 + 8 * 3_600 + 15 * 60))]);
@@ -108,7 +109,35 @@ fn account_info_says_when_it_was_last_seen_and_freeze_echoes_its_reason() {
     sb.admin(&["--osh", "accountInfo", "--account", "bob"])
         .code(0)
         .contains("NEVER been used")
-        .json_is(&[("/value/already_seen_before", json!(0))]);
+        .json_is(&[
+            ("/value/already_seen_before", json!(0)),
+            ("/value/last_activity", json!(null)),
+            ("/value/personal_egress_mfa_required", json!("none")),
+            ("/value/ingress_piv_policy", json!(null)),
+            ("/value/pam_auth_bypass", json!(0)),
+            ("/value/always_active", json!(0)),
+            ("/value/creation_information/by", json!("admin")),
+        ]);
+    // The state of its Unix password, for auditors: never the hash.
+    let today = sb.root_ok("date +%Y-%m-%d").trim().to_owned();
+    sb.admin(&[
+        "--osh",
+        "accountInfo",
+        "--account",
+        "bob",
+        "--with-mfa-password-info",
+    ])
+    .code(0)
+    .lacks("$6$")
+    .json_is(&[
+        ("/value/password/user", json!("bob")),
+        ("/value/password/password", json!("locked")),
+        ("/value/password/min_days", json!(0)),
+        ("/value/password/inactive_days", json!(-1)),
+        ("/value/password/date_disabled", json!(null)),
+        ("/value/password/date_disabled_timestamp", json!(0)),
+        ("/value/password/date_changed", json!(today)),
+    ]);
     sb.ssh(&kb, "bob", &["--osh", "info"]).code(0);
     let r = sb.admin(&["--osh", "accountInfo", "--account", "bob"]);
     r.code(0).contains("Last seen on").json_is(&[
@@ -188,6 +217,7 @@ fn reply_shapes_of_the_access_commands_are_the_bastions() {
         "tuser",
         "--port",
         "22",
+        "--force",
     ];
     sb.admin(&add)
         .code(0)
@@ -196,7 +226,7 @@ fn reply_shapes_of_the_access_commands_are_the_bastions() {
         ("/error_code", json!("OK_NO_CHANGE")),
         ("/value", json!(null)),
     ]);
-    let mut del = add;
+    let mut del = add[..8].to_vec();
     del[1] = "selfDelPersonalAccess";
     sb.admin(&del)
         .code(0)
@@ -205,4 +235,257 @@ fn reply_shapes_of_the_access_commands_are_the_bastions() {
         ("/error_code", json!("OK_NO_CHANGE")),
         ("/value", json!(null)),
     ]);
+}
+
+/// The harness's `$a0 --osh selfAddPersonalAccess ...` with `--force`,
+/// `--user '*'`, `--port '*'`: the words a shell leaves after its quotes.
+fn add_access(sb: &Sandbox, words: &[&str]) -> osh_tests::Run {
+    let mut a = vec!["--osh", "selfAddPersonalAccess"];
+    a.extend_from_slice(words);
+    sb.admin(&a)
+}
+
+#[test]
+fn a_personal_access_is_tried_before_it_is_added() {
+    if !can_run("a_personal_access_is_tried_before_it_is_added") {
+        return;
+    }
+    let sb = Sandbox::start("compat-conntest");
+    let list = |sb: &Sandbox| sb.admin(&["--osh", "selfListAccesses"]).all();
+    // The admin's egress key is on tuser@127.0.0.2:2223: tried, works, added.
+    add_access(
+        &sb,
+        &[
+            "-h",
+            "127.0.0.2",
+            "-u",
+            "tuser",
+            "-p",
+            "2223",
+            "--kbd-interactive",
+        ],
+    )
+    .code(0)
+    .contains("Testing connection to tuser@127.0.0.2")
+    .json_is(&[("/error_code", json!("OK"))]);
+    // Not on 'nokey': refused with ssh's answer and a hint, nothing added.
+    add_access(&sb, &["-h", "127.0.0.2", "-u", "nokey", "-p", "2223"])
+        .code(100)
+        .contains("Couldn't connect to nokey@127.0.0.2 (ssh returned error 255)")
+        .contains("proper public key")
+        .contains("use --force")
+        .json_is(&[
+            ("/error_code", json!("ERR_CONNECTION_FAILED")),
+            ("/value", json!(null)),
+        ]);
+    assert!(!list(&sb).contains("nokey@"), "{}", list(&sb));
+    // Nothing listens on port 2: the same, with ssh's error.
+    add_access(&sb, &["-h", "127.0.0.2", "-u", "tuser", "-p", "2"])
+        .code(100)
+        .json_is(&[("/error_code", json!("ERR_CONNECTION_FAILED"))]);
+    // --force: added untried, and said so.
+    add_access(
+        &sb,
+        &["-h", "127.0.0.2", "-u", "nokey", "-p", "2223", "--force"],
+    )
+    .code(0)
+    .contains("we didn't test the SSH connection");
+    // Any user ('*'): tried as the account's own name, which has no key there.
+    add_access(&sb, &["-h", "127.0.0.2", "--user", "*", "--port", "2223"])
+        .code(100)
+        .contains("Couldn't connect to admin@127.0.0.2");
+    // A target the egress policy refuses is never tried (the test must not
+    // probe networks sessions can't reach); the access is written as asked.
+    add_access(&sb, &["-h", "127.0.0.1", "-u", "tuser", "-p", "22"])
+        .code(0)
+        .contains("this bastion's policy refuses it")
+        .lacks("Testing connection");
+    // A forced key none of the account's keys has.
+    add_access(
+        &sb,
+        &[
+            "-h",
+            "127.0.0.2",
+            "-u",
+            "tuser",
+            "-p",
+            "2223",
+            "--force-key",
+            "SHA256:notAKeyWeHave",
+        ],
+    )
+    .code(100)
+    .json_is(&[("/error_code", json!("KO_NO_MATCHING_KEY"))]);
+
+    // '*' for any port and any user, in and out; a connection can't use it.
+    add_access(
+        &sb,
+        &["-h", "127.0.0.4", "--user", "*", "--port", "*", "--force"],
+    )
+    .code(0)
+    .json_is(&[("/value/user", json!(null)), ("/value/port", json!(null))]);
+    sb.admin(&[
+        "--osh",
+        "selfDelPersonalAccess",
+        "-h",
+        "127.0.0.4",
+        "--user",
+        "*",
+        "--port",
+        "*",
+    ])
+    .code(0)
+    .json_is(&[("/error_code", json!("OK"))]);
+    sb.admin(&[
+        "--osh",
+        "selfDelPersonalAccess",
+        "-h",
+        "127.0.0.4",
+        "--user-any",
+        "--port=*",
+    ])
+    .code(0)
+    .json_is(&[("/error_code", json!("OK_NO_CHANGE"))]);
+    sb.admin(&["-p", "*", "tuser@127.0.0.2", "--", "true"])
+        .code(134);
+
+    // A name keeps the name it was added with, as its comment.
+    add_access(
+        &sb,
+        &[
+            "--host",
+            "localhost",
+            "-u",
+            "autocomment",
+            "-p",
+            "1234",
+            "--force",
+            "--ttl",
+            "1",
+        ],
+    )
+    .code(0)
+    .json_is(&[
+        ("/value/comment", json!("hostname=localhost")),
+        ("/value/ttl", json!(1)),
+    ]);
+    // Once expired, an access is no longer listed.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(!list(&sb).contains("autocomment"), "{}", list(&sb));
+
+    // The plugin's limits, in The Bastion's words.
+    sb.root_ok(
+        "echo '{\"self_remote_user_only\":true,\"widest_v4_prefix\":30}' > /etc/bastion/plugin.selfAddPersonalAccess.conf",
+    );
+    add_access(
+        &sb,
+        &["--host", "127.0.0.9", "--user", "notme", "--port-any"],
+    )
+    .code(100)
+    .contains("you may retry with --user admin");
+    add_access(
+        &sb,
+        &["--host", "127.0.0.0/8", "--user", "admin", "--port-any"],
+    )
+    .code(100)
+    .contains("maximum allowed for IPv4 is /30 by policy");
+
+    // --kbd-interactive is refused where the policy says so.
+    sb.config_set("keyboardInteractiveAllowed", "false");
+    sb.admin(&[
+        "--kbd-interactive",
+        "tuser@127.0.0.2",
+        "-p",
+        "2223",
+        "--",
+        "true",
+    ])
+    .code(115)
+    .contains("disabled by policy");
+}
+
+#[test]
+fn remote_commands_as_the_bastion_passes_them() {
+    if !can_run("remote_commands_as_the_bastion_passes_them") {
+        return;
+    }
+    let sb = Sandbox::start("compat-remote");
+    sb.admin_reaches_target();
+    let to = ["tuser@127.0.0.2", "-p", "2223"];
+    let go = |opts: &[&str], cmd: &[&str]| {
+        let mut a: Vec<&str> = opts.to_vec();
+        a.extend_from_slice(&to);
+        a.extend_from_slice(cmd);
+        sb.ssh(&sb.admin_key(), "admin", &a)
+    };
+    // The remote shell reads the words as the user wrote them...
+    go(&[], &["--", "echo", "'a;b'"]).code(0).contains("a;b");
+    // ...unless --always-escape (or remoteCommandEscapeByDefault) sends each ' as \'.
+    go(&["--always-escape"], &["--", "echo", "'a;b'"])
+        .contains("'a")
+        .lacks("a;b");
+    sb.config_set("remoteCommandEscapeByDefault", "true");
+    go(&[], &["--", "echo", "'x'"]).contains("'x'");
+    go(&["--never-escape"], &["--", "echo", "'x'"])
+        .contains("x")
+        .lacks("'x'");
+    sb.config_set("remoteCommandEscapeByDefault", "false");
+    // Without the '--' delimiter: run, with The Bastion's warning.
+    go(&[], &["echo", "nodelim"])
+        .code(0)
+        .contains("nodelim")
+        .contains("You did not use the '--' delimiter");
+    // --wait: the port is checked first; an open port is waited for no longer.
+    sb.admin(&["--wait", "-p", "65539", "127.0.0.2", "--", "id"])
+        .code(134)
+        .json_is(&[("/error_code", json!("KO_INVALID_PORT"))]);
+    go(&["--wait"], &["--", "echo", "waited"])
+        .code(0)
+        .contains("Alive after waiting")
+        .contains("waited");
+}
+
+#[test]
+fn batch_runs_each_line_as_a_command_of_its_own() {
+    if !can_run("batch_runs_each_line_as_a_command_of_its_own") {
+        return;
+    }
+    let sb = Sandbox::start("compat-batch");
+    let kb = sb.create_account("bob", 9300);
+    let input =
+        b"info\naccountInfo --account admin --json-pretty\n\nselfListEgressKeys\nquit\ninfo\n";
+    let r = sb.ssh_full(
+        &kb,
+        "bob",
+        &[],
+        &["--json-greppable", "--osh", "batch"],
+        Some(input),
+    );
+    r.code(0).contains("--- launching command: info").json_is(&[
+        ("/command", json!("batch")),
+        ("/error_code", json!("OK")),
+        ("/value/0/command", json!("info")),
+        ("/value/0/result/error_code", json!("OK")),
+        ("/value/0/result/value/account", json!("bob")),
+        (
+            "/value/1/command",
+            json!("accountInfo --account admin --json-pretty"),
+        ),
+        ("/value/1/result/error_code", json!("KO_RESTRICTED_COMMAND")),
+        ("/value/2/command", json!("selfListEgressKeys")),
+        ("/value/2/result/error_code", json!("OK")),
+    ]);
+    // The blank line is skipped, and nothing after 'quit' runs.
+    assert_eq!(r.json()["value"].as_array().map(Vec::len), Some(3), "{r}");
+    // Each line was a session of its own, logged as bob's.
+    let runs = sb
+        .events()
+        .iter()
+        .filter(|e| {
+            e.0 == "open"
+                && osh_tests::field(e, "account") == Some("bob")
+                && osh_tests::field(e, "plugin") == Some("info")
+        })
+        .count();
+    assert_eq!(runs, 1, "{:?}", sb.events());
 }

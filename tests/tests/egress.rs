@@ -177,6 +177,7 @@ fn egress() {
         "nobody",
         "--port",
         "2223",
+        "--force",
     ])
     .code(0);
     go(&["nobody@127.0.0.2", "-p", "2223", "--", "true"])
@@ -253,13 +254,17 @@ fn egress() {
         "2223",
         "--force-key",
         "SHA256:notAKeyWeHave",
+        "--force",
     ])
     .code(0);
     go(&["tuser@127.0.0.2", "-p", "2223", "--", "true"])
         .code(107)
         .contains("No egress key is usable");
     a0(&[&TARGET_ACCESS[..], &["--force-key", &fp]].concat()).code(0);
-    go(&["tuser@127.0.0.2", "-p", "2223", "--", "true"]).code(0);
+    go(&["tuser@127.0.0.2", "-p", "2223", "--", "true"])
+        .code(0)
+        .contains(&format!("key {fp} ["))
+        .contains("(KEY FORCED IN ACL)");
 
     // Killing the recorder ends the client's session and the egress ssh; close is still written.
     let mut client = sb.ssh_background(

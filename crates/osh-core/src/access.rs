@@ -156,7 +156,7 @@ pub fn check_limits(plugin: &str, account: &str, e: &Entry) -> Result<()> {
         return Err(Reply::new(
             crate::Code::ERR_INVALID_PARAMETER,
             format!(
-                "The prefix /{} is wider than what this bastion allows (/{widest} at most)",
+                "Specified prefix length (/{}) is too wide, maximum allowed for IPv4 is /{widest} by policy",
                 n.prefix_len()
             ),
         ));
@@ -168,7 +168,8 @@ pub fn check_limits(plugin: &str, account: &str, e: &Entry) -> Result<()> {
         return Err(Reply::new(
             crate::Code::ERR_INVALID_PARAMETER,
             format!(
-                "On this bastion, personal accesses can only be for the remote user '{account}'"
+                "This bastion policy forces the remote user of personal accesses to match\n\
+                 the account name: you may retry with --user {account}"
             ),
         ));
     }
@@ -225,7 +226,74 @@ const PERSONAL_SPEC: &[Opt] = &[
     opt("force-key", Kind::Str),
     opt("ttl", Kind::Str),
     opt("comment", Kind::Str),
+    opt("force", Kind::Flag),
 ];
+
+/// The connection test before an access is added (see [`crate::reach`]):
+/// with the account's egress keys (the forced one if given), only where the
+/// egress policy would let the connection go.
+fn try_target(ctx: &Ctx, account: &str, target: &Entry, force_key: Option<&str>) -> Result<()> {
+    let home = if account == ctx.account.name {
+        ctx.account.home.clone()
+    } else {
+        crate::account::bastion_account(account)?.home
+    };
+    let keys: Vec<crate::keys::EgressKey> = crate::keys::egress_keys(&home)
+        .into_iter()
+        .filter(|k| force_key.is_none_or(|f| k.key.fingerprint == f))
+        .collect();
+    let ingress: IpAddr = std::env::var("OSH_IP_FROM")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let refused = match osh_acl::decide(
+        &policy(&ctx.config),
+        ingress,
+        &osh_acl::Request {
+            net: target.net,
+            user: target.user.clone(),
+            port: target.port,
+        },
+        &[(osh_acl::Source::Personal, None, vec![target.clone()])],
+        crate::time::epoch(),
+    ) {
+        osh_acl::Decision::Allowed(_) => None,
+        osh_acl::Decision::Denied(osh_acl::Denial::Network(why)) => Some(why),
+        osh_acl::Decision::Denied(osh_acl::Denial::IpVersion) => {
+            Some("this IP version is disabled".to_owned())
+        }
+        osh_acl::Decision::Denied(osh_acl::Denial::NoGrant) => None,
+    };
+    let user = target.user.clone().unwrap_or_else(|| {
+        if ctx.config.defaultLogin.is_empty() {
+            account.to_owned()
+        } else {
+            ctx.config.defaultLogin.clone()
+        }
+    });
+    let probe = crate::reach::Probe {
+        user: &user,
+        net: target.net,
+        port: target.port,
+        keys: &keys,
+        forced: force_key.is_some(),
+        kbd_interactive: std::env::var_os("OSH_KBD_INTERACTIVE").is_some(),
+        refused_by_policy: refused,
+    };
+    match crate::reach::test(&probe) {
+        Ok(crate::reach::Outcome::Works) => Ok(()),
+        Ok(crate::reach::Outcome::NotTested(why)) => {
+            ctx.out.info(&why);
+            Ok(())
+        }
+        Err(e) => {
+            ctx.out.info(
+                "Note: if you still want to add this access even if it doesn't work, use --force",
+            );
+            Err(e)
+        }
+    }
+}
 
 /// The four personal-access plugins, one path: the target from osh's own
 /// `--host`/`--user`/`--port` (with `--user-any`/`--port-any` said
@@ -242,9 +310,10 @@ pub fn change_personal(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) ->
         .host
         .clone()
         .ok_or_else(|| Reply::missing(format!("Missing parameter --host\n{HELP_TARGET}")))?;
+    // `*` is The Bastion's spelling of "any" for both.
     let user = match (ctx.user.as_deref(), p.flag("user-any")) {
+        (Some("*"), false) | (None, true) => None,
         (Some(u), false) => Some(u.to_owned()),
-        (None, true) => None,
         _ => {
             return Err(Reply::missing(format!(
                 "Specify either --user or --user-any\n{HELP_TARGET}"
@@ -252,13 +321,13 @@ pub fn change_personal(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) ->
         }
     };
     let port = match (ctx.port.as_deref(), p.flag("port-any")) {
+        (Some("*"), false) | (None, true) => None,
         (Some(pt), false) => Some(
             pt.parse::<u16>()
                 .ok()
                 .filter(|p| *p > 0)
                 .ok_or_else(|| Reply::new(crate::Code::KO_INVALID_PORT, "Invalid port"))?,
         ),
-        (None, true) => None,
         _ => {
             return Err(Reply::missing(format!(
                 "Specify either --port or --port-any\n{HELP_TARGET}"
@@ -266,22 +335,42 @@ pub fn change_personal(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) ->
         }
     };
     let target = target(&host, user.as_deref(), port)?;
+    let force_key = p.str("force-key").filter(|_| add);
+    // Every option is checked before the connection test.
+    let ttl = p
+        .str("ttl")
+        .filter(|_| add)
+        .map(crate::time::parse_ttl)
+        .transpose()?
+        .map(|t| i64::try_from(t).unwrap_or(i64::MAX));
+    if let Some(f) = force_key
+        && !valid_fingerprint(f)
+    {
+        return Err(Reply::invalid("--force-key takes a SHA256:... fingerprint"));
+    }
     if add {
         check_limits(plugin, &account, &target)?;
+        if p.flag("force") {
+            ctx.out.info(
+                "Forcing add as asked, we didn't test the SSH connection, maybe it won't work!",
+            );
+        } else {
+            try_target(ctx, &account, &target, force_key)?;
+        }
     }
+    // A target given by name keeps the name it was added with.
+    let comment = p
+        .str("comment")
+        .map(str::to_owned)
+        .or_else(|| (!is_literal(&host)).then(|| format!("hostname={}", crate::ui::clean(&host))));
     let req = crate::requests::PersonalAccess {
         account,
         plugin: plugin.into(),
         add,
         target: target.target(),
-        force_key: p.str("force-key").filter(|_| add).map(str::to_owned),
-        ttl: p
-            .str("ttl")
-            .filter(|_| add)
-            .map(crate::time::parse_ttl)
-            .transpose()?
-            .map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
-        comment: p.str("comment").filter(|_| add).map(str::to_owned),
+        force_key: force_key.map(str::to_owned),
+        ttl,
+        comment: comment.filter(|_| add),
     };
     let r = ctx.helper(&req)?;
     ctx.out.info(&r.msg);

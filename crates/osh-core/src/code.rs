@@ -37,6 +37,8 @@ codes!(
     OK,
     OK_NO_CHANGE,
     OK_EMPTY,
+    OK_EXPIRATION_NOT_CONFIGURED,
+    OK_NOT_EXPIRED,
     // osh's own refusals: KO_ and the close comment, in upper case.
     KO,
     KO_ACCESS_DENIED,
@@ -78,11 +80,13 @@ codes!(
     KO_KEY_SIZE_TOO_SMALL,
     KO_NOT_A_KEY,
     KO_NOT_CONFIRMED,
+    KO_NO_MATCHING_KEY,
     KO_PRIVATE_KEY,
     KO_UID_IN_USE,
     // Failures.
     ERR_ACCESS_DENIED,
     ERR_BAD_OPTIONS,
+    ERR_CONNECTION_FAILED,
     ERR_CONFIGURATION,
     ERR_HELPER_FAILED,
     ERR_INCOMPATIBLE_PARAMETERS,

@@ -23,6 +23,7 @@ pub mod keys;
 pub mod logging;
 pub mod paths;
 pub mod plugin;
+pub mod reach;
 pub mod recording;
 pub mod render;
 pub mod reply;

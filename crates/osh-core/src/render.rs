@@ -24,15 +24,15 @@ pub fn ingress_keys(keys: &[PublicKey]) -> String {
     text
 }
 
-/// Text and value of an account's personal accesses (expired lines shown as such).
+/// Text and value of an account's personal accesses. Expired lines are no
+/// longer accesses, and, as in The Bastion, not listed.
 #[must_use]
 pub fn accesses(account: &str) -> (String, crate::Reply) {
     let now = crate::time::epoch();
     let mut text = String::new();
     let mut acl = Vec::new();
     for (_, _, entries) in crate::access::sources(account) {
-        for e in entries {
-            let expired = e.expired(now);
+        for e in entries.into_iter().filter(|e| !e.expired(now)) {
             text.push_str(&format!(
                 "personal  {}{}{}{}\n",
                 e.target(),
@@ -44,11 +44,14 @@ pub fn accesses(account: &str) -> (String, crate::Reply) {
                     .as_ref()
                     .map(|c| format!("  ({})", crate::ui::clean(c)))
                     .unwrap_or_default(),
-                if expired { "  [expired]" } else { "" },
+                e.expiry
+                    .map(|x| format!(
+                        "  (expires in {})",
+                        crate::time::human(x.saturating_sub(now))
+                    ))
+                    .unwrap_or_default(),
             ));
-            if !expired {
-                acl.push(crate::access::entry_value(&e));
-            }
+            acl.push(crate::access::entry_value(&e));
         }
     }
     if acl.is_empty() {

@@ -84,6 +84,18 @@ pub fn human(secs: u64) -> String {
     if text.is_empty() { "0s".into() } else { text }
 }
 
+/// An epoch in the bastion's local time, by a `strftime` format; the raw
+/// number if it can't be shown.
+#[must_use]
+pub fn local(epoch: u64, format: &str) -> String {
+    i64::try_from(epoch)
+        .ok()
+        .and_then(|e| jiff::Timestamp::from_second(e).ok())
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::system()))
+        .and_then(|z| jiff::fmt::strtime::format(format, &z).ok())
+        .unwrap_or_else(|| epoch.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{human, parse_ttl};
