@@ -4,10 +4,11 @@
 //! its logic; [`PLUGINS`] lists them for the catalogue.
 #![forbid(unsafe_code)]
 
+pub mod batch;
 pub mod help;
 pub mod info;
 
 use osh_core::plugin::Plugin;
 
 /// The plugins of this crate.
-pub const PLUGINS: &[Plugin] = &[help::PLUGIN, info::PLUGIN];
+pub const PLUGINS: &[Plugin] = &[batch::PLUGIN, help::PLUGIN, info::PLUGIN];
