@@ -44,8 +44,10 @@ fn egress_more() {
         "--port",
         "2223",
     ])
-    .code(0);
+    .code(0)
+    .json_is(&[("/value/[127.0.0.2]:2223/action", json!("OK_DELETED"))]);
     assert_ne!(sb.root(known).code, 0, "the host key is still known");
+    // Per host, as The Bastion answers: nothing left to forget.
     sb.admin(&[
         "--osh",
         "selfForgetHostKey",
@@ -54,7 +56,10 @@ fn egress_more() {
         "--port",
         "2223",
     ])
-    .json_is(&[("/error_code", json!("OK_NO_CHANGE"))]);
+    .json_is(&[
+        ("/error_code", json!("OK")),
+        ("/value/[127.0.0.2]:2223/action", json!("OK_NO_MATCH")),
+    ]);
     sb.admin(&[
         "--osh",
         "selfForgetHostKey",

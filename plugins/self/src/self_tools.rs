@@ -115,37 +115,62 @@ fn forget(ctx: &mut Ctx) -> Result<Reply> {
     let host = ctx
         .host
         .clone()
-        .ok_or_else(|| Reply::missing("Missing --host"))?;
+        .ok_or_else(|| Reply::missing("Missing argument 'host'"))?;
     // Validated like any target: no option-looking or odd host reaches ssh-keygen.
     let target = access::target(&host, None, None)?;
     let addr = target.net.addr().to_string();
-    let name = match ctx.port.as_deref() {
-        Some(p) if p != "22" => format!(
-            "[{addr}]:{}",
+    let port = match ctx.port.as_deref() {
+        Some(p) if p != "22" => Some(
             p.parse::<u16>()
-                .map_err(|_| Reply::new(osh_core::Code::KO_INVALID_PORT, "Invalid port"))?
+                .map_err(|_| Reply::new(osh_core::Code::KO_INVALID_PORT, "Invalid port"))?,
         ),
-        _ => addr,
+        _ => None,
     };
+    // The name as typed and the address it resolves to, as known_hosts may
+    // hold either.
+    let mut items = vec![host.clone()];
+    if addr != host {
+        items.push(addr);
+    }
     let known = ctx.account.home.join(".ssh/known_hosts");
-    let out = Command::new(osh_core::paths::tool::SSH_KEYGEN)
-        .arg("-f")
-        .arg(&known)
-        .arg("-R")
-        .arg(&name)
-        .output()?;
-    let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() || !text.contains("updated") {
+    if !known.exists() {
         return Ok(Reply::new(
             osh_core::Code::OK_NO_CHANGE,
-            format!("No host key was known for {name}"),
+            "Your account didn't have any known_hosts file, nothing to do",
         ));
     }
+    let mut result = osh_core::serde_json::Map::new();
+    for name in items {
+        let item = port.map_or_else(|| name.clone(), |p| format!("[{name}]:{p}"));
+        ctx.out
+            .info(&format!("Looking for keys in your known_hosts for {item}"));
+        let keygen = |op: &str| {
+            Command::new(osh_core::paths::tool::SSH_KEYGEN)
+                .arg("-f")
+                .arg(&known)
+                .arg(op)
+                .arg(&item)
+                .output()
+        };
+        let found = keygen("-F")?;
+        let action = if found.stdout.is_empty() {
+            ctx.out
+                .info("... none found (maybe you forgot to specify --port ?)");
+            "OK_NO_MATCH"
+        } else if keygen("-R")?.status.success() {
+            ctx.out
+                .info(&format!("Key for '{item}' deleted successfully"));
+            "OK_DELETED"
+        } else {
+            ctx.out.info(&format!(
+                "An error occurred while trying to delete the key of {item}"
+            ));
+            "ERR_DELETE_FAILED"
+        };
+        result.insert(item, json!({"action": action}));
+    }
     let _ = std::fs::remove_file(known.with_file_name("known_hosts.old"));
-    ctx.out.info(&format!(
-        "The host key of {name} was forgotten; it will be asked for at the next connection."
-    ));
-    Ok(Reply::ok(json!({"host": name})))
+    Ok(Reply::ok(osh_core::Value::Object(result)))
 }
 
 /// Send `sig` to the caller's recorders (by process name and uid), except the
