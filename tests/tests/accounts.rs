@@ -61,7 +61,8 @@ fn accounts() {
         .code(0)
         .json_is(&[
             ("/value/allowed_commands", json!(["accountList"])),
-            ("/value/is_admin", json!(0)),
+            // Roles are listed only when held, as The Bastion does.
+            ("/value/is_admin", json!(null)),
         ]);
     // Only admins hand out the right to hand out rights.
     sb.admin(&[
@@ -179,13 +180,15 @@ fn accounts() {
     sb.admin(&["--osh", "info"]).code(0);
     sb.root_ok("rm /home/allowkeeper/maintenance");
 
-    // Inactivity (113): lastlog older than accountMaxInactiveDays; always-active exempts.
+    // Inactivity (113): lastlog older than accountMaxInactiveDays, and, as
+    // in The Bastion, always-active does not exempt (only from activation).
+    let unexpire = || sb.admin(&["--osh", "accountUnexpire", "--account", "bob"]);
+    unexpire().code(0).json_is(&[
+        ("/error_code", json!("OK_EXPIRATION_NOT_CONFIGURED")),
+        ("/value/account", json!("bob")),
+    ]);
     sb.config_set("accountMaxInactiveDays", "3");
     bob(&["--osh", "info"]).code(0);
-    sb.root_ok("touch -d '5 days ago' /home/bob/lastlog");
-    bob(&["--osh", "info"])
-        .code(113)
-        .json_is(&[("/error_code", json!("KO_ACCOUNT_EXPIRED"))]);
     sb.admin(&[
         "--osh",
         "accountModify",
@@ -195,8 +198,39 @@ fn accounts() {
         "yes",
     ])
     .code(0);
+    sb.root_ok("touch -d '5 days ago' /home/bob/lastlog");
+    bob(&["--osh", "info"])
+        .code(113)
+        .contains("has expired (5 days)")
+        .json_is(&[("/error_code", json!("KO_ACCOUNT_EXPIRED"))]);
+    unexpire()
+        .code(0)
+        .contains("was expired (5 days without connection)")
+        .json_is(&[("/error_code", json!("OK")), ("/value/days", json!(5))]);
     bob(&["--osh", "info"]).code(0);
+    unexpire().json_is(&[("/error_code", json!("OK_NOT_EXPIRED"))]);
+    // Never logged in: counted from the creation; unexpire makes the lastlog,
+    // the account's own file, never root's.
+    sb.root_ok("rm /home/bob/lastlog");
+    unexpire().json_is(&[("/error_code", json!("OK_NOT_EXPIRED"))]);
+    assert_eq!(sb.root_ok("stat -c %U /home/bob/lastlog").trim(), "bob");
+    // A link bob puts there is not followed by root.
+    sb.root_ok("rm /home/bob/lastlog; ln -s /etc/hostname /home/bob/lastlog; touch -d '2 days ago' /etc/hostname");
+    unexpire().code(100);
+    assert!(
+        sb.root_ok("find /etc/hostname -mmin -60").trim().is_empty(),
+        "root followed the link"
+    );
+    sb.root_ok("rm /home/bob/lastlog");
     sb.config_set("accountMaxInactiveDays", "0");
+
+    // accountUnlock: pam_faillock's record is reset.
+    sb.admin(&["--osh", "accountUnlock", "--account", "bob"])
+        .code(0)
+        .json_is(&[
+            ("/error_code", json!("OK")),
+            ("/value/account", json!("bob")),
+        ]);
 
     // TTL (121).
     let kt = sb.new_key("ttl", "ed25519");

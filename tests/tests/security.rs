@@ -37,9 +37,19 @@ const ACTIONS: &[(&str, &[&str])] = &[
     ("accountFreeze", &["--reason", "probe"]),
     (
         "accountAddPersonalAccess",
-        &["--host", "127.0.0.9", "--user", "x", "--port", "22"],
+        &[
+            "--host",
+            "127.0.0.9",
+            "--user",
+            "x",
+            "--port",
+            "22",
+            "--force",
+        ],
     ),
     ("accountGrantCommand", &["--command", "accountList"]),
+    ("accountUnexpire", &[]),
+    ("accountUnlock", &[]),
     ("accountDelete", &["--no-confirm"]),
 ];
 
@@ -64,6 +74,8 @@ fn delegates_never_act_on_admins_or_superowners() {
         "accountDelPersonalAccess",
         "accountGrantCommand",
         "accountRevokeCommand",
+        "accountUnexpire",
+        "accountUnlock",
     ] {
         grant(&sb, "bob", cmd);
     }
@@ -103,16 +115,58 @@ fn delegates_never_act_on_admins_or_superowners() {
     sb.admin(&["--osh", "info"]).code(0);
     // Reading is not acting: accountInfo on an admin still works for a delegate.
     grant(&sb, "bob", "accountInfo");
-    osh(&sb, &kb, "bob", &["accountInfo", "--account", "admin"]).code(0);
+    let seen = osh(&sb, &kb, "bob", &["accountInfo", "--account", "admin"]);
+    seen.code(0).json_is(&[
+        ("/value/account", json!("admin")),
+        ("/value/is_admin", json!(1)),
+    ]);
+    // A delegate who is not an auditor sees what The Bastion shows one: roles,
+    // granted commands, groups, activeness; nothing of the account's home.
+    let shown = [
+        "account",
+        "allowed_commands",
+        "always_active",
+        "always_active_reason",
+        "groups",
+        "is_active",
+        "is_admin",
+        "is_superowner",
+        "is_auditor",
+    ];
+    let value = seen.json()["value"].clone();
+    let keys: Vec<&String> = value
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    assert!(
+        keys.iter().all(|k| shown.contains(&k.as_str())) && keys.len() >= 5,
+        "{seen}"
+    );
+    // Nor through the helper itself, called as the plugin would.
+    sb.root(
+        r#"echo '{"account":"admin","what":"info"}' | runuser -u bob -- sudo -n -u keyreader /opt/osh/bin/helper/osh-accountRead"#,
+    )
+    .contains("ERR_ACCESS_DENIED")
+    .lacks("creation_information");
+    for opt in ["--all", "--with-mfa-password-info"] {
+        osh(&sb, &kb, "bob", &["accountInfo", "--account", "admin", opt])
+            .json_is(&[("/error_code", json!("ERR_ACCESS_DENIED"))]);
+    }
 
     // The positive control: the same delegate, the same commands, on an
     // ordinary account, all succeed.
     for (cmd, args) in ACTIONS {
         let mut a = vec![*cmd, "--account", "carol"];
         a.extend_from_slice(args);
-        osh(&sb, &kb, "bob", &a)
-            .code(0)
-            .json_is(&[("/error_code", json!("OK"))]);
+        let r = osh(&sb, &kb, "bob", &a);
+        r.code(0);
+        // (accountUnexpire says OK_EXPIRATION_NOT_CONFIGURED here.)
+        assert!(
+            r.json()["error_code"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("OK")),
+            "{r}"
+        );
     }
     assert!(sb.root("getent passwd carol").code != 0, "carol deleted");
     // Refusals are logged where the privilege is: no `account` event for

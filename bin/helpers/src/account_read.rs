@@ -46,6 +46,7 @@ fn info(acct: &Account) -> Value {
         "account_ttl": read(acct, "account_ttl"),
         "osh_only": read(acct, "osh_only") == json!("yes"),
         "lastlog_timestamp": lastlog(acct),
+        "personal_egress_mfa_required": read(acct, "personal_egress_mfa_required"),
         "account_egress_ssh_config": ssh_config(acct),
     })
 }
@@ -72,6 +73,10 @@ pub fn run(caller: &Caller, req: AccountRead) -> Result<Reply> {
             let from = keys::egress_from(&caller.config);
             Ok(Reply::ok(keys::egress_keys_value(&acct.home, &from)))
         }
+        Read::Info | Read::InfoAll if !caller.is_auditor() => Err(Reply::new(
+            osh_core::Code::ERR_ACCESS_DENIED,
+            "An account's details are for bastion auditors only",
+        )),
         Read::Info => Ok(Reply::ok(info(&acct()?))),
         Read::List | Read::InfoAll => {
             let members = unix::group(BASTION_USERS)
@@ -85,5 +90,113 @@ pub fn run(caller: &Caller, req: AccountRead) -> Result<Reply> {
             }
             Ok(Reply::ok(Value::Object(out)))
         }
+    }
+}
+
+/// One `/etc/shadow` line as The Bastion reports it: the password's state
+/// (`set`, `locked`, `empty`), never the hash, and its ageing, with -1 for
+/// "no limit" and dates as `YYYY-MM-DD` (null when unset).
+fn password_info(line: &str) -> Option<Value> {
+    let f: Vec<&str> = line.split(':').collect();
+    if f.len() != 9 {
+        return None;
+    }
+    let num = |s: &str| s.parse::<i64>().unwrap_or(0);
+    let state = if f[1].starts_with(['*', '!']) {
+        "locked"
+    } else if f[1].is_empty() {
+        "empty"
+    } else {
+        "set"
+    };
+    let day = |d: i64| -> (i64, Value) {
+        let ts = d.saturating_mul(86_400);
+        let shown = u64::try_from(ts)
+            .ok()
+            .filter(|t| *t > 0)
+            .map_or(Value::Null, |t| json!(osh_core::time::local(t, "%Y-%m-%d")));
+        (ts, shown)
+    };
+    let (changed_ts, changed) = day(num(f[2]));
+    let (disabled_ts, disabled) = day(num(f[7]));
+    let max = num(f[4]);
+    Some(json!({
+        "user": f[0],
+        "password": state,
+        "date_changed_timestamp": changed_ts,
+        "date_changed": changed,
+        "min_days": num(f[3]),
+        "max_days": if max >= 9999 { -1 } else { max },
+        "warn_days": num(f[5]),
+        "inactive_days": if f[6].is_empty() { -1 } else { num(f[6]) },
+        "date_disabled_timestamp": disabled_ts,
+        "date_disabled": disabled,
+    }))
+}
+
+/// `osh-accountGetPasswordInfo` (as root): [`password_info`] of an account,
+/// for auditors.
+pub fn password(caller: &Caller, req: osh_core::requests::AccountPasswordInfo) -> Result<Reply> {
+    if !caller.is_auditor() {
+        return Err(Reply::new(
+            osh_core::Code::ERR_ACCESS_DENIED,
+            "This option can only be used by bastion auditors",
+        ));
+    }
+    let acct = account::bastion_account(&req.account)?;
+    let shadow = std::fs::read_to_string("/etc/shadow").map_err(|e| {
+        Reply::new(
+            osh_core::Code::ERR_IO,
+            format!("Couldn't read /etc/shadow: {e}"),
+        )
+    })?;
+    let prefix = format!("{}:", acct.name);
+    shadow
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .and_then(password_info)
+        .map(Reply::ok)
+        .ok_or_else(|| {
+            Reply::new(
+                osh_core::Code::ERR_SYSTEM,
+                format!("No usable shadow entry for {}", acct.name),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::password_info;
+
+    #[test]
+    fn shadow_lines_as_the_bastion_reports_them() {
+        let v = password_info("bob:!:20000:0:99999:7:::").unwrap();
+        assert_eq!(v["password"], "locked");
+        assert_eq!(v["min_days"], 0);
+        assert_eq!(v["max_days"], -1);
+        assert_eq!(v["inactive_days"], -1);
+        assert_eq!(v["date_disabled"], osh_core::Value::Null);
+        assert_eq!(v["date_disabled_timestamp"], 0);
+        assert_eq!(v["date_changed_timestamp"], 20000 * 86_400);
+        assert!(
+            v["date_changed"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("2024-"))
+        );
+        assert_eq!(
+            password_info("x:$6$salt$hash:1:2:30:4:5:6:").unwrap()["password"],
+            "set"
+        );
+        assert_eq!(
+            password_info("x::1:2:30:4:5:6:").unwrap()["password"],
+            "empty"
+        );
+        assert!(password_info("x:y").is_none());
+        assert!(
+            !password_info("x:$6$s$h:1:2:3:4:5:6:")
+                .unwrap()
+                .to_string()
+                .contains("$6$")
+        );
     }
 }

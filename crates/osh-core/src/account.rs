@@ -237,6 +237,39 @@ pub fn is_always_active(account: &Account, config: &Config) -> bool {
         || account.public_flag("always_active")
 }
 
+/// What `accountExternalValidationProgram` says of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// Active: the program said so, or none is set, or the account is
+    /// always active, or the program failed and the policy is to allow.
+    Active,
+    /// The program said inactive (exit 1).
+    Inactive,
+    /// The program failed and the policy is to deny.
+    Unknown,
+}
+
+/// The activation check (The Bastion's `is_account_active`), the one
+/// check that always-active accounts skip.
+#[must_use]
+pub fn activation(account: &Account, config: &Config) -> Activation {
+    let program = &config.accountExternalValidationProgram;
+    if program.is_empty() || is_always_active(account, config) {
+        return Activation::Active;
+    }
+    let status = Command::new(program)
+        .arg(&account.name)
+        .status()
+        .ok()
+        .and_then(|s| s.code());
+    match status {
+        Some(0) => Activation::Active,
+        Some(1) => Activation::Inactive,
+        _ if config.accountExternalValidationDenyOnFailure => Activation::Unknown,
+        _ => Activation::Active,
+    }
+}
+
 /// The checks The Bastion runs before anything else, in its order: external
 /// validation program (101), frozen (131), maintenance (118, admins pass),
 /// TTL (121), inactivity (113).
@@ -246,31 +279,21 @@ pub fn check_state(
     config: &Config,
     now: SystemTime,
 ) -> Result<(), Refusal> {
-    let always_active = is_always_active(account, config);
-    let program = &config.accountExternalValidationProgram;
-    if !program.is_empty() && !always_active {
-        let status = Command::new(program)
-            .arg(&account.name)
-            .status()
-            .ok()
-            .and_then(|s| s.code());
-        match status {
-            Some(0) => {}
-            Some(1) => {
-                return Err(refuse(
-                    Exit::AccountInactive,
-                    "account_inactive",
-                    "Sorry, but your account is inactive.",
-                ));
-            }
-            _ if config.accountExternalValidationDenyOnFailure => {
-                return Err(refuse(
-                    Exit::AccountInactive,
-                    "account_inactive",
-                    "Sorry, the account activeness could not be checked and the policy is to deny. Report this to your sysadmin.",
-                ));
-            }
-            _ => {}
+    match activation(account, config) {
+        Activation::Active => {}
+        Activation::Inactive => {
+            return Err(refuse(
+                Exit::AccountInactive,
+                "account_inactive",
+                "Sorry, but your account is inactive.",
+            ));
+        }
+        Activation::Unknown => {
+            return Err(refuse(
+                Exit::AccountInactive,
+                "account_inactive",
+                "Sorry, the account activeness could not be checked and the policy is to deny. Report this to your sysadmin.",
+            ));
         }
     }
     let facts = Facts::read_own(account);
@@ -314,14 +337,13 @@ pub fn check_state(
         ));
     }
     if st.inactivity_expired {
-        let msg = if config.accountExpiredMessage.is_empty() {
-            format!(
-                "Sorry, your account has expired because of inactivity (more than {} days).",
-                st.max_inactive_days
-            )
+        let template = if config.accountExpiredMessage.is_empty() {
+            "Sorry, but your account has expired (#DAYS# days), access denied by policy."
         } else {
-            config.accountExpiredMessage.clone()
+            config.accountExpiredMessage.as_str()
         };
+        let days = st.idle_days.unwrap_or_default().to_string();
+        let msg = template.replace("#DAYS#", &days);
         return Err(refuse(Exit::AccountExpired, "account_expired", msg));
     }
     Ok(())
@@ -354,6 +376,15 @@ fn frozen_info(text: &str) -> serde_json::Value {
 }
 
 impl Facts {
+    /// Whole days without a login at `now` (epoch), counted from the
+    /// creation before the first login, as The Bastion counts them.
+    #[must_use]
+    pub fn idle_days(&self, now: u64) -> Option<u64> {
+        self.last_login
+            .or(self.created)
+            .map(|l| now.saturating_sub(l) / 86_400)
+    }
+
     fn public(account: &Account) -> Self {
         Self {
             name: account.name.clone(),
@@ -414,8 +445,11 @@ pub struct Status {
     pub ttl_expired: bool,
     /// The inactivity limit in force (0: none).
     pub max_inactive_days: i64,
-    /// No login for longer than that limit.
+    /// No login for that many days or more.
     pub inactivity_expired: bool,
+    /// Whole days since the last login (or, before the first one, since the
+    /// account's creation); `None` if neither is known.
+    pub idle_days: Option<u64>,
 }
 
 impl Status {
@@ -442,18 +476,18 @@ pub fn status(f: &Facts, config: &Config, now: SystemTime) -> Status {
         .max_inactive_days
         .filter(|d| *d >= 0)
         .unwrap_or(config.accountMaxInactiveDays);
-    let limit = u64::try_from(max_inactive_days)
-        .unwrap_or(0)
-        .saturating_mul(86_400);
+    let limit = u64::try_from(max_inactive_days).unwrap_or(0);
+    let idle_days = f.idle_days(now);
     Status {
         frozen: f.frozen.clone(),
         always_active,
         ttl_set: f.ttl.is_some(),
         ttl_expired: matches!((f.ttl, f.created), (Some(t), Some(c)) if now > c.saturating_add(t)),
         max_inactive_days,
-        inactivity_expired: max_inactive_days > 0
-            && always_active.is_none()
-            && f.last_login.is_some_and(|l| now.saturating_sub(l) > limit),
+        // As in The Bastion, "always active" exempts from the activation
+        // program only: an unused always-active account still expires.
+        inactivity_expired: max_inactive_days > 0 && idle_days.is_some_and(|d| d >= limit),
+        idle_days,
     }
 }
 
@@ -478,7 +512,7 @@ mod tests {
         };
         let st = status(&base, &cfg, now);
         assert!(st.is_active() && !st.inactivity_expired && st.always_active.is_none());
-        // 40 days without a login: expired, unless always active (own flag or config).
+        // 40 days without a login: expired, always active (own flag or config) or not.
         let idle = Facts {
             last_login: Some(960 * day),
             ..base.clone()
@@ -490,12 +524,13 @@ mod tests {
             ..idle.clone()
         };
         assert_eq!(status(&own, &cfg, now).always_active, Some("account"));
-        assert!(status(&own, &cfg, now).is_active());
+        assert!(status(&own, &cfg, now).inactivity_expired);
         let svc = Facts {
             name: "svc".into(),
             ..idle.clone()
         };
         assert_eq!(status(&svc, &cfg, now).always_active, Some("config"));
+        assert!(!status(&svc, &cfg, now).is_active());
         // The account's own limit wins; a huge one does not overflow.
         let own_limit = Facts {
             max_inactive_days: Some(50),
@@ -612,11 +647,17 @@ mod tests {
             (r.exit, r.comment),
             (Exit::AccountExpired, "account_expired")
         );
+        assert!(r.msg.contains("has expired (3 days)"), "{}", r.msg);
+        // Always active skips the activation program, not inactivity.
         let cfg2 = Config {
             alwaysActiveAccounts: vec![a.name.clone()],
-            ..cfg
+            ..cfg.clone()
         };
-        assert!(check_state(&a, false, &cfg2, later).is_ok());
+        assert!(check_state(&a, false, &cfg2, later).is_err());
+        // Never logged in: counted from the creation.
+        std::fs::remove_file(dir.path().join("lastlog")).unwrap();
+        assert!(check_state(&a, false, &cfg, now).is_ok());
+        assert!(check_state(&a, false, &cfg, later).is_err());
     }
 
     #[test]

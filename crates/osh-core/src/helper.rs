@@ -121,6 +121,12 @@ impl Caller {
         self.is_root() || account::is_admin(&self.name, &self.groups, &self.config)
     }
 
+    /// Whether the caller may see what is for auditors (admins and root do).
+    #[must_use]
+    pub fn is_auditor(&self) -> bool {
+        self.is_admin() || account::is_auditor(&self.groups)
+    }
+
     /// Whether the caller may run restricted command `cmd` (member of `osh-CMD`, or root).
     #[must_use]
     pub fn may_run(&self, cmd: &str) -> bool {

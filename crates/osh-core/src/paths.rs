@@ -72,6 +72,8 @@ pub fn home(account: &str) -> PathBuf {
 pub mod tool {
     /// `ssh-keygen`.
     pub const SSH_KEYGEN: &str = "/usr/bin/ssh-keygen";
+    /// pam_faillock's tool (libpam-modules-bin).
+    pub const FAILLOCK: &str = "/usr/sbin/faillock";
     /// `sudo`.
     pub const SUDO: &str = "/usr/bin/sudo";
     /// `hostname`.

@@ -133,6 +133,55 @@ impl Request for AccountFreeze {
     }
 }
 
+/// `osh-accountUnexpire`: bring back an account expired for inactivity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountUnexpire {
+    /// The account.
+    pub account: String,
+}
+
+impl Request for AccountUnexpire {
+    const HELPER: &'static str = "accountUnexpire";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "accountUnexpire"
+    }
+}
+
+/// `osh-accountUnlock`: clear an account's failed-authentication lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountUnlock {
+    /// The account.
+    pub account: String,
+}
+
+impl Request for AccountUnlock {
+    const HELPER: &'static str = "accountUnlock";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "accountUnlock"
+    }
+}
+
+/// `osh-accountGetPasswordInfo`: the state of an account's Unix password
+/// (set, locked, ageing), never the hash; for auditors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPasswordInfo {
+    /// The account.
+    pub account: String,
+}
+
+impl Request for AccountPasswordInfo {
+    const HELPER: &'static str = "accountGetPasswordInfo";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "accountInfo"
+    }
+}
+
 /// What `osh-accountRead` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -141,7 +190,7 @@ pub enum Read {
     Ingress,
     /// An account's egress public keys.
     Egress,
-    /// An account's private settings.
+    /// An account's private settings (auditors and admins only).
     Info,
     /// Every account's private settings.
     List,
@@ -213,6 +262,9 @@ pub const HELPERS: &[(&str, &str)] = &[
     (AccountModify::HELPER, AccountModify::RUNAS),
     (AccountGrant::HELPER, AccountGrant::RUNAS),
     (AccountFreeze::HELPER, AccountFreeze::RUNAS),
+    (AccountUnexpire::HELPER, AccountUnexpire::RUNAS),
+    (AccountUnlock::HELPER, AccountUnlock::RUNAS),
+    (AccountPasswordInfo::HELPER, AccountPasswordInfo::RUNAS),
     (AccountRead::HELPER, AccountRead::RUNAS),
     (PersonalAccess::HELPER, PersonalAccess::RUNAS),
 ];

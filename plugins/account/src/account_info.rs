@@ -17,27 +17,28 @@ pub const PLUGIN: Plugin = Plugin {
     class: Class::Restricted,
     summary: "show details of an account",
     title: "account information",
-    help: "Usage: --osh accountInfo --account NAME | --all\n  --all (auditors): every account, keyed by name.\n",
+    help: "Usage: --osh accountInfo --account NAME | --all [--with-mfa-password-info]\n  \
+           Auditors see every detail; others see the account's roles, granted commands and\n  \
+           whether it is active.\n  \
+           --all (auditors): every account, keyed by name.\n  \
+           --with-mfa-password-info (auditors): the state of its Unix password (never the hash).\n",
     run,
 };
 
-const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("all", Kind::Flag)];
+const SPEC: &[Opt] = &[
+    opt("account", Kind::Str),
+    opt("all", Kind::Flag),
+    opt("with-mfa-password-info", Kind::Flag),
+    opt("without-mfa-password-info", Kind::Flag),
+];
 
-/// The state of an account as admins see it; shared with accountList.
+/// What anyone granted `accountInfo` sees of an account, as The Bastion
+/// shows a non-auditor: its name, roles (only those it has), granted
+/// commands, groups, and whether it is active. Nothing read from its home.
 #[must_use]
-pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
+pub fn basic(acct: &Account, ctx: &Ctx) -> Value {
     let groups = Memberships::of(&acct.name);
     let cfg = &ctx.config;
-    let read = |k: &str| {
-        std::fs::read_to_string(acct.public_config(k))
-            .ok()
-            .map(|s| s.trim().to_owned())
-    };
-    let st = account::status(
-        &account::Facts::from_private(acct, private),
-        cfg,
-        SystemTime::now(),
-    );
     let mut allowed_commands: Vec<String> = ctx
         .catalogue
         .iter()
@@ -47,41 +48,128 @@ pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
         .map(|p| p.name.to_owned())
         .collect();
     allowed_commands.sort();
-    if account::is_auditor(&groups) {
-        allowed_commands.push("auditor".into());
+    let mut v = json!({"account": acct.name});
+    for (key, yes) in [
+        ("is_admin", account::is_admin(&acct.name, &groups, cfg)),
+        (
+            "is_superowner",
+            account::is_superowner(&acct.name, &groups, cfg),
+        ),
+        ("is_auditor", account::is_auditor(&groups)),
+    ] {
+        if yes {
+            v[key] = json!(1);
+        }
     }
-    json!({
-        "account": acct.name,
+    v["allowed_commands"] = json!(allowed_commands);
+    v["groups"] = json!({});
+    if acct.public_flag("always_active") {
+        v["always_active"] = json!(1);
+        v["always_active_reason"] = json!("account local configuration");
+    } else if cfg.alwaysActiveAccounts.contains(&acct.name) {
+        v["always_active"] = json!(1);
+        v["always_active_reason"] = json!("account listed in global configuration");
+    } else {
+        v["always_active"] = json!(0);
+    }
+    v["is_active"] = json!(u8::from(
+        account::activation(acct, cfg) == account::Activation::Active
+    ));
+    v
+}
+
+/// The state of an account as auditors see it (`private` is what the
+/// `osh-accountRead` helper gave): [`basic`] and every detail; shared with
+/// accountList.
+#[must_use]
+pub fn state(acct: &Account, ctx: &Ctx, private: &Value) -> Value {
+    let groups = Memberships::of(&acct.name);
+    let cfg = &ctx.config;
+    let facts = account::Facts::from_private(acct, private);
+    let st = account::status(&facts, cfg, SystemTime::now());
+    let in_group = |g: &str| u8::from(groups.contains(g));
+    let mut v = basic(acct, ctx);
+    let seen = private["lastlog_timestamp"].is_u64();
+    let ttl_timestamp = match (facts.created, facts.ttl) {
+        (Some(c), Some(t)) => json!(c.saturating_add(t)),
+        _ => Value::Null,
+    };
+    let mfa = private["personal_egress_mfa_required"]
+        .as_str()
+        .filter(|m| !m.is_empty())
+        .unwrap_or("none");
+    let details = json!({
         "uid": acct.uid,
-        "is_admin": u8::from(account::is_admin(&acct.name, &groups, cfg)),
-        "is_superowner": u8::from(account::is_superowner(&acct.name, &groups, cfg)),
-        "is_auditor": u8::from(account::is_auditor(&groups)),
-        "always_active": u8::from(st.always_active.is_some()),
-        "always_active_reason": match st.always_active {
-            Some("account") => Value::from("account local configuration"),
-            Some(_) => Value::from("bastion configuration"),
-            None => Value::Null,
-        },
-        "is_active": u8::from(st.is_active()),
-        "is_expired": u8::from(st.inactivity_expired),
-        "is_frozen": u8::from(st.frozen.is_some()),
-        "freeze_info": st.frozen,
-        "max_inactive_days": read("max_inactive_days").and_then(|d| d.parse::<i64>().ok()),
-        "idle_ignore": u8::from(acct.public_flag("idle_ignore")),
         "is_ttl_set": u8::from(st.ttl_set),
         "is_ttl_expired": u8::from(st.ttl_expired),
-        "osh_only": u8::from(private["osh_only"] == json!(true)),
-        "pam_auth_bypass": u8::from(groups.contains("bastion-nopam")),
-        "pubkey_auth_optional": u8::from(groups.contains("osh-pubkey-auth-optional")),
-        "allowed_commands": allowed_commands,
-        "groups": {},
-        "creation_information": private["creation_information"],
-        "last_activity_timestamp": private["lastlog_timestamp"],
-        "already_seen_before": u8::from(private["lastlog_timestamp"].is_u64()),
+        "ttl_timestamp": ttl_timestamp,
+        "is_frozen": u8::from(st.frozen.is_some()),
+        "freeze_info": st.frozen,
+        "is_expired": u8::from(st.inactivity_expired),
+        "can_connect": u8::from(v["is_active"] == json!(1) && st.is_active()),
+        "already_seen_before": u8::from(seen),
         "last_activity": last_activity(private["lastlog_timestamp"].as_u64()),
-        "can_connect": u8::from(st.is_active()),
+        "last_activity_timestamp": private["lastlog_timestamp"],
+        "creation_information": private["creation_information"],
         "account_egress_ssh_config": private["account_egress_ssh_config"],
-    })
+        // osh has no PIV: the policy is off, and said so in The Bastion's fields.
+        "ingress_piv_enforced": 0,
+        "ingress_piv_policy": null,
+        "ingress_piv_grace": {"enabled": 0},
+        "global_ingress_policy": u8::from(cfg.ingressRequirePIV),
+        "effective_ingress_piv_policy": 0,
+        "mfa_password_required": in_group("mfa-password-reqd"),
+        "mfa_password_bypass": in_group("mfa-password-bypass"),
+        "mfa_password_configured": in_group("mfa-password-configd"),
+        "mfa_totp_required": in_group("mfa-totp-reqd"),
+        "mfa_totp_bypass": in_group("mfa-totp-bypass"),
+        "mfa_totp_configured": in_group("mfa-totp-configd"),
+        "pam_auth_bypass": in_group("bastion-nopam"),
+        "pubkey_auth_optional": in_group("osh-pubkey-auth-optional"),
+        "personal_egress_mfa_required": mfa,
+        "idle_ignore": u8::from(acct.public_flag("idle_ignore")),
+        "max_inactive_days": facts.max_inactive_days,
+        "osh_only": u8::from(private["osh_only"] == json!(true)),
+    });
+    for (k, x) in details.as_object().into_iter().flatten() {
+        v[k] = x.clone();
+    }
+    v
+}
+
+/// The lines every viewer gets: roles, granted commands, activeness.
+fn summary(acct: &Account, v: &Value) -> String {
+    let mut text = String::new();
+    for (key, role) in [
+        ("is_admin", "admin"),
+        ("is_superowner", "superowner"),
+        ("is_auditor", "auditor"),
+    ] {
+        if v[key] == json!(1) {
+            text.push_str(&format!("{} is a bastion {role}\n", acct.name));
+        }
+    }
+    text.push_str("This account has access to the following restricted commands:\n");
+    let cmds: Vec<&str> = v["allowed_commands"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if cmds.is_empty() {
+        text.push_str("(none)\n");
+    }
+    for c in cmds {
+        text.push_str(&format!("- {c}\n"));
+    }
+    text.push_str(if v["always_active"] == json!(1) {
+        "This account is always active\n"
+    } else if v["is_active"] == json!(1) {
+        "This account is active\n"
+    } else {
+        "This account is INACTIVE\n"
+    });
+    text
 }
 
 /// When the account last logged in, as The Bastion shows it.
@@ -109,12 +197,6 @@ fn last_activity(last: Option<u64>) -> Value {
 
 /// `--all`: every account, keyed by name, for auditors.
 fn all(ctx: &Ctx) -> Result<Reply> {
-    if !ctx.is_auditor() && !ctx.is_admin() {
-        return Err(Reply::new(
-            osh_core::Code::ERR_ACCESS_DENIED,
-            "Only auditors can use --all",
-        ));
-    }
     let every = ctx
         .helper(&AccountRead {
             account: None,
@@ -133,43 +215,51 @@ fn all(ctx: &Ctx) -> Result<Reply> {
 
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
+    let auditor = ctx.is_auditor() || ctx.is_admin();
+    let with_password = p.flag("with-mfa-password-info") && !p.flag("without-mfa-password-info");
+    if (p.flag("all") || with_password) && !auditor {
+        return Err(Reply::new(
+            osh_core::Code::ERR_ACCESS_DENIED,
+            "This option can only be used by bastion auditors",
+        ));
+    }
     if p.flag("all") {
+        if p.str("account").is_some() {
+            return Err(Reply::new(
+                osh_core::Code::ERR_INCOMPATIBLE_PARAMETERS,
+                "Can't use both --account and --all",
+            ));
+        }
         return all(ctx);
     }
     let acct = plugin::target_account(&p, "account")?;
+    if !auditor {
+        let v = basic(&acct, ctx);
+        ctx.out.info(&summary(&acct, &v));
+        return Ok(Reply::ok(v));
+    }
     let private = ctx
         .helper(&AccountRead {
             account: Some(acct.name.clone()),
             what: Read::Info,
         })?
         .value;
-    let v = state(&acct, ctx, &private);
+    let mut v = state(&acct, ctx, &private);
+    if with_password {
+        v["password"] = ctx
+            .helper(&osh_core::requests::AccountPasswordInfo {
+                account: acct.name.clone(),
+            })?
+            .value;
+    }
     let yes = |k: &str| if v[k] == json!(1) { "yes" } else { "no" };
-    let mut text = format!(
-        "{} is a bastion account (uid {})\nadmin: {}, superowner: {}, auditor: {}\nfrozen: {}, always active: {}, TTL set: {} (expired: {})\n",
-        acct.name,
+    let mut text = summary(&acct, &v);
+    text.push_str(&format!(
+        "uid {}, frozen: {}, TTL set: {} (expired: {})\n",
         acct.uid,
-        yes("is_admin"),
-        yes("is_superowner"),
-        yes("is_auditor"),
         yes("is_frozen"),
-        yes("always_active"),
         yes("is_ttl_set"),
         yes("is_ttl_expired"),
-    );
-    let cmds: Vec<&str> = v["allowed_commands"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    text.push_str(&format!(
-        "restricted commands granted: {}\n",
-        if cmds.is_empty() {
-            "none".into()
-        } else {
-            cmds.join(", ")
-        }
     ));
     if let Some(f) = v["freeze_info"].as_object() {
         let part = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("?").to_owned();
