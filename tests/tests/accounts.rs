@@ -312,3 +312,47 @@ fn accounts() {
         .json_is(&[("/error_code", json!("KO_INVALID_PORT"))]);
     sb.admin(&["-t", "-T", "host"]).code(115);
 }
+
+#[test]
+fn the_installer_makes_the_bastions_healthcheck_account() {
+    if !can_run("the_installer_makes_the_bastions_healthcheck_account") {
+        return;
+    }
+    let sb = Sandbox::start("accounts-healthcheck");
+    // As a monitoring probe runs it: as healthcheck, with its own key.
+    let probe = |src: &str, args: &str| {
+        sb.root(&format!(
+            "runuser -u healthcheck -- ssh -i /home/healthcheck/.ssh/id_healthcheck -b {src} \
+             -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+             -p 2222 healthcheck@127.0.0.1 -- --json-greppable {args}"
+        ))
+    };
+    probe("127.0.0.1", "--osh info")
+        .code(0)
+        .json_is(&[("/value/account", json!("healthcheck"))]);
+    // osh-only, and its key is good from the bastion itself only.
+    probe("127.0.0.1", "tuser@127.0.0.2 -p 2223 -- true").code(107);
+    probe("127.0.0.5", "--osh info")
+        .code(255)
+        .contains("Permission denied");
+    assert_eq!(
+        sb.root_ok("stat -c '%U %a' /home/healthcheck/.ssh/id_healthcheck")
+            .trim(),
+        "healthcheck 400"
+    );
+    // Its key file has only from="127.0.0.1", whatever ingressKeysFrom says.
+    assert!(
+        sb.root_ok("cat /home/healthcheck/.ssh/authorized_keys2")
+            .starts_with("from=\"127.0.0.1\" ssh-ed25519 "),
+    );
+    // Listed with the others, as in The Bastion (accountInfo --all counts it).
+    sb.admin(&["--osh", "accountInfo", "--all"])
+        .code(0)
+        .json_is(&[("/value/healthcheck/osh_only", json!(1))]);
+    // Only root forces a from=: not a delegate's accountCreate.
+    let r = sb.root(
+        r#"echo '{"account":"sneaky","force_from":["0.0.0.0/0"]}' | runuser -u admin -- sudo -n /opt/osh/bin/helper/osh-accountCreate"#,
+    );
+    r.contains("ERR_SECURITY_VIOLATION");
+    assert!(sb.root("getent passwd sneaky").code != 0);
+}

@@ -43,10 +43,19 @@ pub fn run(caller: &Caller, req: AccountCreate) -> Result<Reply> {
             format!("Account '{name}' already exists"),
         ));
     }
-    let key = match req.public_key.as_deref() {
+    let mut key = match req.public_key.as_deref() {
         Some(line) => Some(keys::ingress_policy(line, cfg)?),
         None => None,
     };
+    if let Some(from) = &req.force_from {
+        if !caller.is_root() {
+            return Err(Reply::new(
+                osh_core::Code::ERR_SECURITY_VIOLATION,
+                "Only root may force the from= of a new account's key",
+            ));
+        }
+        key = key.map(|k| k.with_from(from));
+    }
     let (min, max) = (cfg.accountUidMin, cfg.accountUidMax);
     let offset = u32::try_from(cfg.ttyrecGroupIdOffset)
         .map_err(|_| Reply::internal("bad ttyrecGroupIdOffset"))?;

@@ -32,7 +32,6 @@ const RESERVED: &[&str] = &[
     "keyreader",
     "oldkeeper",
     "bastionsync",
-    "healthcheck",
     "lastoshuser",
 ];
 

@@ -43,7 +43,12 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
         }
     };
     let with_key = |r: Reply, k: &PublicKey| r.with_value(json!({"key": k}));
-    if !key.prefix.is_empty() && !is_plain_from(&key.prefix) {
+    let overridable = config.ingressKeysFromAllowOverride;
+    // A from= of the user's that the policy replaces anyway is dropped, even
+    // if it is malformed (a shell's leftover backslashes): it never reaches
+    // the file. Any other option is refused below.
+    let replaced_anyway = !overridable && is_lone_from(&key.prefix);
+    if !key.prefix.is_empty() && !is_plain_from(&key.prefix) && !replaced_anyway {
         // cert-authority, command=, environment=, permitopen=... would each
         // change what the key lets in (a CA lets in every key it signed, of
         // any size); only a from= restriction is ours to keep.
@@ -93,14 +98,32 @@ pub fn ingress_policy(line: &str, config: &Config) -> Result<PublicKey> {
             ));
         }
     }
-    let forced = &config.ingressKeysFrom;
-    Ok(
-        if forced.is_empty() || (config.ingressKeysFromAllowOverride && !key.from_list.is_empty()) {
-            key
-        } else {
-            key.with_from(forced)
-        },
-    )
+    // The from= that applies, as The Bastion decides it: the user's own if
+    // the policy lets users override, else the policy's list (none if empty).
+    Ok(if overridable && is_plain_from(&key.prefix) {
+        key
+    } else {
+        key.with_from(&config.ingressKeysFrom)
+    })
+}
+
+/// Whether an options word is one `from=` and nothing else, its quotes
+/// possibly escaped (`from=\"a,b\"`, as a shell leaves them).
+fn is_lone_from(prefix: &str) -> bool {
+    let Some(v) = prefix.strip_prefix("from=") else {
+        return false;
+    };
+    let v = v.strip_prefix('\\').unwrap_or(v);
+    let Some(v) = v
+        .strip_prefix(['"', '\''])
+        .and_then(|v| v.strip_suffix(['"', '\'']))
+    else {
+        return false;
+    };
+    let v = v.strip_suffix('\\').unwrap_or(v);
+    !v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".:/*?!_,-".contains(&b))
 }
 
 /// Whether an options word is exactly `from="PATTERN,PATTERN..."`, patterns
@@ -325,6 +348,41 @@ mod tests {
         assert_eq!(
             ingress_policy(RSA1024, &cfg3).unwrap().from_list,
             ["10.0.0.0/8"]
+        );
+        // The eight cases of The Bastion's 330 module: (list, override, key's from) -> from.
+        let lone = format!("from=\"1.2.3.4,5.6.7.8\" {RSA1024}");
+        let escaped = format!("from=\\\"1.2.3.4,5.6.7.8\\\" {RSA1024}");
+        let wide = vec!["0.0.0.0/0".to_owned(), "255.255.255.255".to_owned()];
+        let mine = vec!["1.2.3.4".to_owned(), "5.6.7.8".to_owned()];
+        for (list, over, line, want) in [
+            (&wide, true, RSA1024, &wide),
+            (&wide, true, lone.as_str(), &mine),
+            (&wide, false, RSA1024, &wide),
+            (&wide, false, escaped.as_str(), &wide),
+            (&vec![], true, RSA1024, &vec![]),
+            (&vec![], true, lone.as_str(), &mine),
+            (&vec![], false, RSA1024, &vec![]),
+            (&vec![], false, lone.as_str(), &vec![]),
+        ] {
+            let cfg = Config {
+                minimumIngressRsaKeySize: 1024,
+                ingressKeysFrom: list.clone(),
+                ingressKeysFromAllowOverride: over,
+                ..Config::default()
+            };
+            let k = ingress_policy(line, &cfg).unwrap();
+            assert_eq!(&k.from_list, want, "{list:?} {over} {line}");
+            assert!(!k.line.contains('\\'), "{}", k.line);
+        }
+        // A malformed from= the user could keep is refused, not written.
+        let cfg5 = Config {
+            minimumIngressRsaKeySize: 1024,
+            ingressKeysFromAllowOverride: true,
+            ..Config::default()
+        };
+        assert_eq!(
+            ingress_policy(&escaped, &cfg5).unwrap_err().code,
+            "KO_FORBIDDEN_KEY_OPTION"
         );
         let cfg4 = Config {
             allowedIngressSshAlgorithms: vec!["ed25519".into()],

@@ -39,6 +39,9 @@ pub struct AccountCreate {
     pub ttl: Option<i64>,
     /// `--max-inactive-days` (0: never expires for inactivity).
     pub max_inactive_days: Option<i64>,
+    /// The `from=` its key gets whatever the policy says (root only: the
+    /// installer's `healthcheck` account, reachable from the bastion only).
+    pub force_from: Option<Vec<String>>,
 }
 
 impl Request for AccountCreate {

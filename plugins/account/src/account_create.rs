@@ -85,6 +85,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
             }
             d => d,
         },
+        force_from: None,
     };
     let r = ctx.helper(&req)?;
     ctx.out.info(&r.msg);

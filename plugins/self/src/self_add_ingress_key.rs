@@ -57,6 +57,6 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     ));
     Ok(
         Reply::new(osh_core::Code::OK, "Public key successfully added")
-            .with_value(json!({"connect_only_from": ctx.config.ingressKeysFrom, "key": key})),
+            .with_value(json!({"connect_only_from": key.from_list, "key": key})),
     )
 }
