@@ -62,6 +62,7 @@ pub fn main() -> ExitCode {
     // First of all: osh blocked the ending signals across the exec; from here
     // they are caught (and a pending one is delivered now).
     sys::catch_ending();
+    osh_core::logging::log_panics();
     let started = Instant::now();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (plan, recorder) = match parse(&args).and_then(|(fd, r)| Ok((read_plan(fd)?, r))) {

@@ -61,6 +61,8 @@ impl Plan {
             })),
             "global_log": self.access_logs.global,
             "account_log": self.access_logs.account.as_ref().map(|(h, n)| json!([h, n])),
+            "global_sql": self.access_logs.global_sql,
+            "account_sql": self.access_logs.account_sql.as_ref().map(|(h, n)| json!([h, n])),
             "json": self.json,
             "elapsed_ms": self.elapsed_ms,
             "egress": self.egress,
@@ -94,19 +96,23 @@ impl Plan {
                 tag: f("tag"),
             }
         });
-        let account_log = match &v["account_log"] {
-            Value::Null => None,
-            a => Some((
-                PathBuf::from(a[0].as_str().ok_or("bad plan: account_log")?),
-                a[1].as_str().ok_or("bad plan: account_log")?.to_owned(),
-            )),
+        let pair = |key: &str| -> Result<Option<(PathBuf, String)>, String> {
+            match &v[key] {
+                Value::Null => Ok(None),
+                a => Ok(Some((
+                    PathBuf::from(a[0].as_str().ok_or(format!("bad plan: {key}"))?),
+                    a[1].as_str().ok_or(format!("bad plan: {key}"))?.to_owned(),
+                ))),
+            }
         };
         Ok(Self {
             open,
             syslog,
             access_logs: AccessLogs {
                 global: v["global_log"].as_bool().unwrap_or(false),
-                account: account_log,
+                account: pair("account_log")?,
+                global_sql: v["global_sql"].as_bool().unwrap_or(false),
+                account_sql: pair("account_sql")?,
             },
             json: v["json"].as_str().map(str::to_owned),
             elapsed_ms: v["elapsed_ms"].as_u64().unwrap_or(0),
@@ -137,6 +143,8 @@ mod tests {
             access_logs: AccessLogs {
                 global: true,
                 account: Some(("/home/bob".into(), "bob".into())),
+                global_sql: true,
+                account_sql: Some(("/home/bob".into(), "bob".into())),
             },
             json: Some("GREP".into()),
             elapsed_ms: 42,

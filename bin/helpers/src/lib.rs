@@ -14,6 +14,7 @@ pub mod account_freeze;
 pub mod account_grant;
 pub mod account_modify;
 pub mod account_read;
+pub mod account_sessions;
 pub mod account_unexpire;
 pub mod personal_access;
 mod sys;

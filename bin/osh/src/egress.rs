@@ -386,7 +386,8 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         true,
     );
     open.set("comment", "");
-    sh.logger.log(&open);
+    open.note("ttyrecfile", first.to_string_lossy());
+    sh.logger.log_kept(&mut open);
     if !req.opts.flag("quiet") {
         let mut pre = format!(
             "{}:{} => {}@{}:{} => {}@{}:{} ...\n allowed ... log on({})\n\n will try the following accesses you have:\n",

@@ -41,6 +41,7 @@ fn record_login(account: &Account, peer: &Peer) {
 #[must_use]
 pub fn main(argv: Vec<std::ffi::OsString>) -> u8 {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
+    logging::log_panics();
     osh_core::sys::catch_ending();
     // Passed explicitly to children (UNIQID) rather than through set_var.
     let uniqid = logging::new_uniqid();

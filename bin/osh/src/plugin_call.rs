@@ -41,7 +41,7 @@ fn plugin_disabled(name: &str) -> bool {
 /// `close` whatever happens.
 fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Path) -> u8 {
     let params = req.rest.join(" ");
-    let open = sh.access_event("osh", Some(true), name, &format!("plugin-{class}"), &params);
+    let mut open = sh.access_event("osh", Some(true), name, &format!("plugin-{class}"), &params);
     let subject = recording::Subject {
         home: &sh.account.home,
         uniqid: &sh.uniqid,
@@ -74,7 +74,7 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
     let (first, template) = match prepared {
         Ok(p) => p,
         Err(r) => {
-            sh.logger.log(&open);
+            sh.logger.log_kept(&mut open);
             sh.close(
                 &open,
                 i32::from(Exit::TtyrecCmdlineFailed.code()),
@@ -83,7 +83,8 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
             return say_error(sh.json, Exit::TtyrecCmdlineFailed, "ttyrec_failed", &r.msg);
         }
     };
-    sh.logger.log(&open);
+    open.note("ttyrecfile", first.to_string_lossy());
+    sh.logger.log_kept(&mut open);
     let idle_ignore = sh.account.public_flag("idle_ignore");
     let ropts = recording::RecorderOptions {
         tty: None,
@@ -135,8 +136,8 @@ pub(crate) fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships)
     let params = req.rest.join(" ");
     let refuse = |sh: &mut Shell, exit: Exit, comment: &str, msg: &str| {
         let logged = if valid { name.as_str() } else { "" };
-        let open = sh.access_event("osh", Some(false), logged, comment, &params);
-        sh.logger.log(&open);
+        let mut open = sh.access_event("osh", Some(false), logged, comment, &params);
+        sh.logger.log_kept(&mut open);
         sh.close(&open, i32::from(exit.code()), comment);
         say_error(sh.json, exit, comment, msg)
     };

@@ -56,7 +56,7 @@ impl Shell {
             .field("port_to", "")
             .field("host_to", "")
             .field("plugin", plugin)
-            // The SQL sinks arrive with the logs issue; until then say they are off.
+            // Filled in by the SQLite sinks as they record it ("no" when off).
             .field("globalsql", "no")
             .field("accountsql", "no")
             .field("comment", comment)

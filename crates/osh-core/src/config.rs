@@ -640,16 +640,6 @@ fn not_honoured_yet(c: &Config, w: &mut Vec<String>) {
             c.egressProxyJumpAllowed,
             "-J is refused",
         ),
-        (
-            "enableGlobalSqlLog",
-            c.enableGlobalSqlLog,
-            "no SQLite log yet: globalsql=\"no\"",
-        ),
-        (
-            "enableAccountSqlLog",
-            c.enableAccountSqlLog,
-            "no SQLite log yet: accountsql=\"no\"",
-        ),
         ("ingressRequirePIV", c.ingressRequirePIV, "no PIV check"),
         ("passwordAllowed", c.passwordAllowed, "no egress passwords"),
         ("telnetAllowed", c.telnetAllowed, "no telnet"),
@@ -803,7 +793,7 @@ mod tests {
     fn defaults() {
         let l = from_map(Map::new());
         // The Bastion's defaults ask for features osh does not have yet: said.
-        assert_eq!(l.warnings.len(), 6, "{:?}", l.warnings);
+        assert_eq!(l.warnings.len(), 4, "{:?}", l.warnings);
         assert!(
             l.warnings.iter().all(|w| w.contains("does not honour yet")),
             "{:?}",

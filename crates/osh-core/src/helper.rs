@@ -86,6 +86,59 @@ pub fn call<R: Request>(req: &R) -> Reply {
     }
 }
 
+/// Send `req` to its streaming helper ([`serve_stream`]): its reply, and
+/// the helper still running, its standard output positioned at the stream
+/// that follows the reply.
+pub fn call_stream<R: Request>(req: &R) -> Result<(Reply, std::process::Child)> {
+    use std::io::{BufRead as _, Write as _};
+    let name = R::HELPER;
+    let path = paths::helper(name);
+    let mut cmd = if nix::unistd::geteuid().is_root() && R::RUNAS == "root" {
+        Command::new(&path)
+    } else {
+        let mut c = Command::new(paths::tool::SUDO);
+        c.args(["-n", "-u", R::RUNAS, "--"]).arg(&path);
+        c
+    };
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let body = serde_json::to_vec(req)
+        .map_err(|e| Reply::internal(format!("can't encode the request to {name}: {e}")))?;
+    let mut child = cmd.spawn().map_err(|e| {
+        Reply::new(
+            crate::Code::ERR_HELPER_FAILED,
+            format!("Couldn't run helper {name}: {e}"),
+        )
+    })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(&body);
+    }
+    let out = child
+        .stdout
+        .take()
+        .ok_or_else(|| Reply::internal("no helper output"))?;
+    // One byte at a time up to the newline: nothing of the stream is read ahead.
+    let mut reader = std::io::BufReader::with_capacity(1, out);
+    let mut first = String::new();
+    let _ = reader.read_line(&mut first);
+    let reply = first
+        .trim_end()
+        .strip_prefix("JSON_OUTPUT=")
+        .and_then(|j| serde_json::from_str::<Value>(j).ok())
+        .map_or_else(
+            || {
+                Reply::new(
+                    crate::Code::ERR_HELPER_FAILED,
+                    format!("Helper {name} gave no answer"),
+                )
+            },
+            |v| reply_from_envelope(&v),
+        );
+    child.stdout = Some(reader.into_inner());
+    Ok((reply, child))
+}
+
 /// Turn a decoded envelope back into a [`Reply`].
 #[must_use]
 pub fn reply_from_envelope(v: &Value) -> Reply {
@@ -234,6 +287,45 @@ fn caller(runas: &str) -> Result<Caller> {
     })
 }
 
+/// What a streaming helper writes after its reply.
+pub type Stream = Box<dyn FnOnce(&mut dyn std::io::Write)>;
+
+/// The `main` of a helper that answers with a stream: like [`serve`], but
+/// the envelope is one `JSON_OUTPUT=` line, then, if the reply is OK, what
+/// `f`'s second value writes to standard output ([`call_stream`] reads both).
+pub fn serve_stream<R: Request>(
+    f: fn(&Caller, R) -> Result<(Reply, Stream)>,
+) -> std::process::ExitCode {
+    use std::io::{Read as _, Write as _};
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
+    crate::logging::log_panics();
+    let request = || -> Result<R> {
+        let mut text = String::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_REQUEST)
+            .read_to_string(&mut text)?;
+        crate::requests::decode(&text).map_err(|e| Reply::new(crate::Code::ERR_BAD_OPTIONS, e))
+    };
+    let (reply, stream) = match caller(R::RUNAS).and_then(|c| {
+        let req = request()?;
+        c.require(req.right())?;
+        f(&c, req)
+    }) {
+        Ok((r, s)) => (r, Some(s)),
+        Err(r) => (r, None),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Some(text) = envelope::render(JsonMode::Grep, Some(R::HELPER), &reply) {
+        let _ = out.write_all(text.trim_start().as_bytes());
+    }
+    if let Some(s) = stream.filter(|_| reply.is_ok()) {
+        s(&mut out);
+    }
+    let _ = out.flush();
+    std::process::ExitCode::SUCCESS
+}
+
 /// The `main` of every helper: check who runs it and who asked, read the
 /// request from standard input, check the caller holds the request's right,
 /// run `f`, print the envelope. Always exits 0, like The Bastion's helpers:
@@ -242,6 +334,7 @@ pub fn serve<R: Request>(f: fn(&Caller, R) -> Result<Reply>) -> std::process::Ex
     use std::io::Read as _;
     // Helpers never create anything readable by others by accident.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
+    crate::logging::log_panics();
     let request = || -> Result<R> {
         let mut text = String::new();
         std::io::stdin()

@@ -28,6 +28,7 @@ pub mod recording;
 pub mod render;
 pub mod reply;
 pub mod requests;
+pub mod sessions;
 pub mod sys;
 pub mod time;
 pub mod ui;

@@ -25,24 +25,34 @@ pub fn logger(config: &Config) -> Logger {
     )
 }
 
-/// Which flat access logs a session's `open` and `close` go to.
+/// Which access logs (flat files and SQLite) a session's `open` and
+/// `close` go to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccessLogs {
     /// `enableGlobalAccessLog`: `/home/logkeeper/global-log-YYYYMM.log`.
     pub global: bool,
     /// `enableAccountAccessLog`: `(home, account)` for `HOME/ACCOUNT-log-YYYYMM.log`.
     pub account: Option<(PathBuf, String)>,
+    /// `enableGlobalSqlLog`: `/home/logkeeper/global-log-YYYYMM.sqlite`.
+    pub global_sql: bool,
+    /// `enableAccountSqlLog`: `(home, account)` for `HOME/ACCOUNT-log-YYYYMM.sqlite`.
+    pub account_sql: Option<(PathBuf, String)>,
 }
 
 impl AccessLogs {
     /// What the configuration enables, for `account` (home, name) if known.
     #[must_use]
     pub fn of(config: &Config, account: Option<(&Path, &str)>) -> Self {
+        let mine = |on: bool| {
+            account
+                .filter(|_| on)
+                .map(|(h, n)| (h.to_path_buf(), n.to_owned()))
+        };
         Self {
             global: config.enableGlobalAccessLog,
-            account: account
-                .filter(|_| config.enableAccountAccessLog)
-                .map(|(h, n)| (h.to_path_buf(), n.to_owned())),
+            account: mine(config.enableAccountAccessLog),
+            global_sql: config.enableGlobalSqlLog,
+            account_sql: mine(config.enableAccountSqlLog),
         }
     }
 }
@@ -54,6 +64,19 @@ impl AccessLogs {
 #[must_use]
 pub fn logger_with(syslog: Option<(&str, &str)>, files: &AccessLogs) -> Logger {
     let mut l = Logger::new();
+    // The databases first: their outcome is a field of the line the others write.
+    if let Some((home, name)) = &files.account_sql {
+        l.add(Box::new(osh_sqllog::AccountSql::new(home, name)));
+    }
+    if files.global_sql {
+        // Shared by every account, as The Bastion's: group bastion-users,
+        // 0660, in the setgid directory, so the -wal and -shm files any
+        // account creates belong to the group too.
+        l.add(Box::new(osh_sqllog::GlobalSql::new(
+            Path::new(crate::paths::LOGKEEPER_HOME),
+            0o660,
+        )));
+    }
     if let Some((facility, tag)) = syslog {
         let facility = Facility::from_name(facility).unwrap_or(Facility::LOCAL7);
         l.add(Box::new(SyslogSink::new(DEV_LOG, facility, tag)));
@@ -135,6 +158,48 @@ pub fn event(kind: &str, uniqid: &str) -> Event {
         .field("sudo_user", std::env::var("SUDO_USER").unwrap_or_default())
         .field("uid", uid.to_string())
         .field("gid", nix::unistd::getegid().to_string())
+}
+
+/// The `die` event of a panic: its message and place, the program, its
+/// command line joined with `^` (as The Bastion's), and a backtrace.
+#[must_use]
+pub fn die_event(uniqid: &str, msg: &str, argv: &[String], trace: &str) -> Event {
+    event("die", uniqid)
+        .field("msg", msg)
+        .field("program", argv.first().map_or("", String::as_str))
+        .field("cmdline", argv.join("^"))
+        .field("trace", trace)
+}
+
+/// Make a panic anywhere in this process a `die` event in the logs (the
+/// configuration's sinks, or syslog by default), never a silent crash; the
+/// usual message still goes to stderr.
+pub fn log_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info.payload().downcast_ref::<&str>().map_or_else(
+            || {
+                info.payload()
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .unwrap_or_else(|| "panic".into())
+            },
+            |s| (*s).to_owned(),
+        );
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let argv: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let trace = std::backtrace::Backtrace::force_capture().to_string();
+        let config = crate::config::load_default()
+            .map(|l| l.config)
+            .unwrap_or_default();
+        logger(&config).log(&die_event(&uniqid(), &format!("{msg}{at}"), &argv, &trace));
+        previous(info);
+    }));
 }
 
 /// Log configuration warnings as `code-warning` events (never on stdout).

@@ -250,6 +250,7 @@ fn context(p: &Plugin, catalogue: &[Plugin]) -> Result<Ctx> {
 /// catalogue as `NAME CLASS` lines, which the installer lays out.
 #[must_use]
 pub fn dispatch(catalogue: &[Plugin]) -> ExitCode {
+    crate::logging::log_panics();
     let argv0 = std::env::args_os().next().unwrap_or_default();
     let name = std::path::Path::new(&argv0)
         .file_name()

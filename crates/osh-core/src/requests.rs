@@ -185,6 +185,35 @@ impl Request for AccountPasswordInfo {
     }
 }
 
+/// `osh-accountSessions`: an account's sessions, listed or replayed, for
+/// auditors (`accountListSessions`, `accountPlaySession`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSessions {
+    /// The account.
+    pub account: String,
+    /// Replay (`true`) or list.
+    pub play: bool,
+    /// The plugin's options, as given (checked again by the helper).
+    pub args: Vec<String>,
+    /// osh's own `--host`, for the listing.
+    pub host: Option<String>,
+    /// osh's own `--user`, for the listing.
+    pub user: Option<String>,
+}
+
+impl Request for AccountSessions {
+    const HELPER: &'static str = "accountSessions";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        if self.play {
+            "accountPlaySession"
+        } else {
+            "accountListSessions"
+        }
+    }
+}
+
 /// What `osh-accountRead` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -268,6 +297,7 @@ pub const HELPERS: &[(&str, &str)] = &[
     (AccountUnexpire::HELPER, AccountUnexpire::RUNAS),
     (AccountUnlock::HELPER, AccountUnlock::RUNAS),
     (AccountPasswordInfo::HELPER, AccountPasswordInfo::RUNAS),
+    (AccountSessions::HELPER, AccountSessions::RUNAS),
     (AccountRead::HELPER, AccountRead::RUNAS),
     (PersonalAccess::HELPER, PersonalAccess::RUNAS),
 ];

@@ -16,6 +16,9 @@ use std::fmt::Write as _;
 pub struct Event {
     kind: String,
     fields: Vec<(String, String)>,
+    /// What a sink needs that is not part of the line (the recording's path
+    /// for the SQLite row): never rendered.
+    notes: Vec<(String, String)>,
 }
 
 impl Event {
@@ -25,7 +28,29 @@ impl Event {
         Self {
             kind: kind.into(),
             fields: Vec::new(),
+            notes: Vec::new(),
         }
+    }
+
+    /// Attach a note (see [`Event::noted`]), replacing one of the same key.
+    pub fn note(&mut self, key: &str, value: impl AsRef<str>) {
+        self.notes.retain(|(k, _)| k != key);
+        self.notes.push((key.to_owned(), value.as_ref().to_owned()));
+    }
+
+    /// A note: data for a sink that never appears in the line.
+    #[must_use]
+    pub fn noted(&self, key: &str) -> Option<&str> {
+        self.notes
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every note, in order.
+    #[must_use]
+    pub fn notes(&self) -> &[(String, String)] {
+        &self.notes
     }
 
     /// Append a field. Keys are fixed identifiers chosen by the code, never user input.
@@ -67,6 +92,7 @@ impl Event {
         Self {
             kind: kind.to_owned(),
             fields: self.fields.clone(),
+            notes: self.notes.clone(),
         }
     }
 

@@ -48,7 +48,27 @@ pub trait Sink {
     fn name(&self) -> &'static str;
     /// Write one already-rendered line. `at` is the event's time (local zone).
     fn write(&mut self, event: &Event, line: &str, at: &Zoned) -> SinkStatus;
+    /// For a sink that stores the event itself (a database row): called
+    /// before the line is rendered, its outcome becomes the value of the
+    /// field it names (`globalsql`, `accountsql`, `accountsql_close`) if the
+    /// event has that field, so the other sinks say how it went.
+    fn record(&mut self, _event: &Event, _at: &Zoned) -> Option<(&'static str, SinkStatus)> {
+        None
+    }
 }
+
+/// The common prefix of every event (The Bastion's order), copied into the
+/// `warn` a failing sink causes.
+const PREFIX: &[&str] = &[
+    "uniqid",
+    "version",
+    "pid",
+    "ppid",
+    "sysuser",
+    "sudo_user",
+    "uid",
+    "gid",
+];
 
 /// Fans one event out to every configured sink.
 #[derive(Default)]
@@ -75,13 +95,46 @@ impl Logger {
         self.sinks.push(sink);
     }
 
-    /// Render `event` once and write it to every sink. Returns each sink's status, by name.
+    /// Record `event` in the storing sinks, then render it once (with their
+    /// outcomes in its fields) and write it to every sink. A storing sink
+    /// that failed is also said in a `warn` event: never silent. Returns
+    /// each sink's status, by name.
     pub fn log(&mut self, event: &Event) -> Vec<(&'static str, SinkStatus)> {
-        let line = event.render();
+        self.log_kept(&mut event.clone())
+    }
+
+    /// [`Logger::log`], leaving `event` as it was written (the storing
+    /// sinks' outcomes in its fields): an `open` whose `close` must repeat it.
+    pub fn log_kept(&mut self, event: &mut Event) -> Vec<(&'static str, SinkStatus)> {
         let now = Zoned::now();
-        self.sinks
+        let mut failed = Vec::new();
+        for s in &mut self.sinks {
+            if let Some((field, status)) = s.record(event, &now) {
+                if let SinkStatus::Failed(why) = &status {
+                    failed.push(format!("{} failed: {why}", s.name()));
+                }
+                if event.get(field).is_some() {
+                    event.set(field, status.as_field());
+                }
+            }
+        }
+        let line = event.render();
+        let out = self
+            .sinks
             .iter_mut()
             .map(|s| (s.name(), s.write(event, &line, &now)))
-            .collect()
+            .collect();
+        for msg in failed {
+            let mut warn = Event::new("warn");
+            for key in PREFIX {
+                warn.push(key, event.get(key).unwrap_or_default());
+            }
+            warn.push("msg", msg);
+            let wline = warn.render();
+            for s in &mut self.sinks {
+                s.write(&warn, &wline, &now);
+            }
+        }
+        out
     }
 }

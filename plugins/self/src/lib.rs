@@ -11,6 +11,7 @@ pub mod self_del_ingress_key;
 pub mod self_list_ingress_keys;
 pub mod self_lists;
 pub mod self_tools;
+pub mod sessions;
 
 use osh_core::plugin::Plugin;
 
@@ -27,4 +28,6 @@ pub const PLUGINS: &[Plugin] = &[
     self_tools::UNLOCK,
     personal_access::SELF_ADD,
     personal_access::SELF_DEL,
+    sessions::LIST,
+    sessions::PLAY,
 ];

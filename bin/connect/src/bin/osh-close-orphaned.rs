@@ -9,6 +9,7 @@ const HELP: &str = "Usage: osh-close-orphaned [--dry-run] [--quiet]\n\
   --quiet    print nothing when there was nothing to do\n";
 
 fn main() -> std::process::ExitCode {
+    osh_core::logging::log_panics();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut dry_run = false;
     let mut quiet = false;
