@@ -278,13 +278,11 @@ fn accounts() {
                 })
         })
     };
-    assert!(!said("enableGlobalSqlLog"));
-    sb.config_set("enableGlobalSqlLog", "true");
-    sb.admin(&["--osh", "info"])
-        .code(0)
-        .lacks("enableGlobalSqlLog");
-    assert!(said("enableGlobalSqlLog"));
-    sb.config_set("enableGlobalSqlLog", "false");
+    assert!(!said("moshAllowed"));
+    sb.config_set("moshAllowed", "true");
+    sb.admin(&["--osh", "info"]).code(0).lacks("moshAllowed");
+    assert!(said("moshAllowed"));
+    sb.config_set("moshAllowed", "false");
 
     // A configuration a non-root user could have written is refused: 110.
     sb.root_ok("chmod g+w /etc/bastion/bastion.conf");

@@ -543,12 +543,12 @@ fn oversized_values_never_hide_anything_from_the_logs() {
     );
     let account = sb.root_ok(&format!("cat /home/admin/admin-log-{}.log", month.trim()));
     assert!(account.contains(&format!("close uniqid=\"{id}\"")));
-    // Modes: the global log is the accounts' to append to, the account's its own.
+    // Modes: the global log is the logkeeper's (written by osh-globallog), the account's its own.
     let modes = sb.root_ok(&format!(
         "stat -c '%a %G' /home/logkeeper/global-log-{m}.log /home/admin/admin-log-{m}.log",
         m = month.trim()
     ));
-    assert_eq!(modes, "660 bastion-users\n640 admin\n");
+    assert_eq!(modes, "640 logkeeper\n640 admin\n");
 }
 
 #[test]

@@ -151,9 +151,50 @@ fn every_sink_holds_the_session_and_the_listings_find_it() {
             .trim(),
         "wal"
     );
+    // The global files are the logkeeper's: no account can rewrite them...
+    for f in [
+        gdb.clone(),
+        format!("/home/logkeeper/global-log-{month}.log"),
+    ] {
+        assert_eq!(
+            sb.root_ok(&format!("stat -c '%U:%G %a' {f}")).trim(),
+            "logkeeper:logkeeper 640",
+            "{f}"
+        );
+    }
+    let tamper = sb.root(&format!(
+        "runuser -u admin -- sqlite3 {gdb} \"DELETE FROM connections_summary\"; runuser -u admin -- sh -c ': > /home/logkeeper/global-log-{month}.log'"
+    ));
+    assert!(
+        tamper.all().contains("unable to open") || tamper.all().contains("denied"),
+        "{tamper}"
+    );
     assert_eq!(
-        sb.root_ok(&format!("stat -c '%U:%G %a' {gdb}")).trim(),
-        "admin:bastion-users 660"
+        g.len(),
+        sql(
+            &sb,
+            &gdb,
+            &format!("SELECT id FROM connections_summary WHERE uniqid IN ('{ok}','{denied}')")
+        )
+        .len()
+    );
+    // ...and their writer takes an account's own events only.
+    let forged = format!(
+        r#"{{"kind":"open","fields":[["uniqid","0123456789ab"],["sysuser","admin"],["uid","{uid}"],["account","admin"],["cmdtype","ssh"]]}}"#,
+        uid = sb.root_ok("id -u admin").trim()
+    );
+    let _kb = sb.create_account("bob", 9500);
+    let r = sb.root(&format!(
+        "echo '{forged}' | runuser -u bob -- /opt/osh/bin/osh-globallog"
+    ));
+    assert!(r.stdout.contains("another account"), "{r}");
+    assert!(
+        sql(
+            &sb,
+            &gdb,
+            "SELECT id FROM connections_summary WHERE uniqid='0123456789ab'"
+        )
+        .is_empty()
     );
 
     // selfListSessions: the filters, in The Bastion's shapes, newest first.

@@ -68,29 +68,12 @@ pub fn logger_with(syslog: Option<(&str, &str)>, files: &AccessLogs) -> Logger {
     if let Some((home, name)) = &files.account_sql {
         l.add(Box::new(osh_sqllog::AccountSql::new(home, name)));
     }
-    if files.global_sql {
-        // Shared by every account, as The Bastion's: group bastion-users,
-        // 0660, in the setgid directory, so the -wal and -shm files any
-        // account creates belong to the group too.
-        l.add(Box::new(osh_sqllog::GlobalSql::new(
-            Path::new(crate::paths::LOGKEEPER_HOME),
-            0o660,
-        )));
+    if files.global || files.global_sql {
+        l.add(Box::new(GlobalWriter));
     }
     if let Some((facility, tag)) = syslog {
         let facility = Facility::from_name(facility).unwrap_or(Facility::LOCAL7);
         l.add(Box::new(SyslogSink::new(DEV_LOG, facility, tag)));
-    }
-    if files.global {
-        // Every account appends to it: group bastion-users, 0660, in a
-        // directory they can write to but not list (0730).
-        l.add(Box::new(AccessLogSink::new(
-            "globallog",
-            crate::paths::LOGKEEPER_HOME,
-            "global",
-            0o660,
-            Some(crate::account::BASTION_USERS),
-        )));
     }
     if let Some((home, name)) = &files.account {
         l.add(Box::new(AccessLogSink::new(
@@ -102,6 +85,79 @@ pub fn logger_with(syslog: Option<(&str, &str)>, files: &AccessLogs) -> Logger {
         )));
     }
     l
+}
+
+/// The global access logs (flat file and database), written by
+/// `osh-globallog`, setuid logkeeper: no account can write them itself, so
+/// none can rewrite what another (or it) did. It runs with the storing
+/// sinks, so the line the others write says how the database took it.
+struct GlobalWriter;
+
+impl GlobalWriter {
+    fn run(event: &Event) -> std::result::Result<serde_json::Value, String> {
+        use std::io::Write as _;
+        use std::process::{Command, Stdio};
+        let fields: Vec<serde_json::Value> = event
+            .fields()
+            .iter()
+            .map(|(k, v)| serde_json::json!([k, v]))
+            .collect();
+        let body = serde_json::json!({"kind": event.kind(), "fields": fields}).to_string();
+        let mut child = Command::new(crate::paths::globallog())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .env_clear()
+            .spawn()
+            .map_err(|e| format!("couldn't run osh-globallog: {e}"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(body.as_bytes());
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("osh-globallog: {e}"))?;
+        serde_json::from_slice(&out.stdout)
+            .map_err(|_| format!("osh-globallog gave no answer ({})", out.status))
+    }
+}
+
+impl osh_log::Sink for GlobalWriter {
+    fn name(&self) -> &'static str {
+        "globallog"
+    }
+
+    fn write(&mut self, _: &Event, _: &str, _: &jiff::Zoned) -> osh_log::SinkStatus {
+        osh_log::SinkStatus::Disabled
+    }
+
+    fn record(
+        &mut self,
+        event: &Event,
+        _: &jiff::Zoned,
+    ) -> Vec<(&'static str, osh_log::SinkStatus)> {
+        use osh_log::SinkStatus;
+        if !matches!(event.kind(), "open" | "close") {
+            return Vec::new();
+        }
+        let status = |v: &serde_json::Value, key: &str| match v[key].as_str() {
+            Some("ok") => SinkStatus::Ok,
+            Some("no") => SinkStatus::Disabled,
+            Some(other) => {
+                SinkStatus::Failed(other.strip_prefix("error ").unwrap_or(other).to_owned())
+            }
+            None => SinkStatus::Failed("no answer".into()),
+        };
+        match Self::run(event) {
+            Ok(v) => {
+                let mut out = vec![("globallog", status(&v, "globallog"))];
+                if event.kind() == "open" {
+                    out.push(("globalsql", status(&v, "globalsql")));
+                }
+                out
+            }
+            Err(why) => vec![("globalsql", SinkStatus::Failed(why))],
+        }
+    }
 }
 
 /// This process's uniqid: `UNIQID` if osh set one for us, else `-`.

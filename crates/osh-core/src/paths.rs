@@ -22,6 +22,12 @@ pub fn connector() -> PathBuf {
     PathBuf::from(PREFIX).join("bin/osh-connect")
 }
 
+/// The writer of the global access logs (setuid `logkeeper`).
+#[must_use]
+pub fn globallog() -> PathBuf {
+    PathBuf::from(PREFIX).join("bin/osh-globallog")
+}
+
 /// Directory of plugin binaries, one sub-directory per permission class.
 #[must_use]
 pub fn plugin_dir() -> PathBuf {

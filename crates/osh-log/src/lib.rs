@@ -49,11 +49,11 @@ pub trait Sink {
     /// Write one already-rendered line. `at` is the event's time (local zone).
     fn write(&mut self, event: &Event, line: &str, at: &Zoned) -> SinkStatus;
     /// For a sink that stores the event itself (a database row): called
-    /// before the line is rendered, its outcome becomes the value of the
+    /// before the line is rendered, each outcome becomes the value of the
     /// field it names (`globalsql`, `accountsql`, `accountsql_close`) if the
     /// event has that field, so the other sinks say how it went.
-    fn record(&mut self, _event: &Event, _at: &Zoned) -> Option<(&'static str, SinkStatus)> {
-        None
+    fn record(&mut self, _event: &Event, _at: &Zoned) -> Vec<(&'static str, SinkStatus)> {
+        Vec::new()
     }
 }
 
@@ -109,9 +109,9 @@ impl Logger {
         let now = Zoned::now();
         let mut failed = Vec::new();
         for s in &mut self.sinks {
-            if let Some((field, status)) = s.record(event, &now) {
+            for (field, status) in s.record(event, &now) {
                 if let SinkStatus::Failed(why) = &status {
-                    failed.push(format!("{} failed: {why}", s.name()));
+                    failed.push(format!("{field} failed: {why}"));
                 }
                 if event.get(field).is_some() {
                     event.set(field, status.as_field());

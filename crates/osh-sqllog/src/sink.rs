@@ -193,11 +193,11 @@ impl Sink for AccountSql {
         SinkStatus::Disabled
     }
 
-    fn record(&mut self, event: &Event, at: &Zoned) -> Option<(&'static str, SinkStatus)> {
+    fn record(&mut self, event: &Event, at: &Zoned) -> Vec<(&'static str, SinkStatus)> {
         match event.kind() {
-            "open" => Some(("accountsql", self.insert(event, at))),
-            "close" => Some(("accountsql_close", self.update(event, at))),
-            _ => None,
+            "open" => vec![("accountsql", self.insert(event, at))],
+            "close" => vec![("accountsql_close", self.update(event, at))],
+            _ => Vec::new(),
         }
     }
 }
@@ -265,8 +265,12 @@ impl Sink for GlobalSql {
         SinkStatus::Disabled
     }
 
-    fn record(&mut self, event: &Event, at: &Zoned) -> Option<(&'static str, SinkStatus)> {
-        (event.kind() == "open").then(|| ("globalsql", self.insert(event, at)))
+    fn record(&mut self, event: &Event, at: &Zoned) -> Vec<(&'static str, SinkStatus)> {
+        if event.kind() == "open" {
+            vec![("globalsql", self.insert(event, at))]
+        } else {
+            Vec::new()
+        }
     }
 }
 
@@ -305,14 +309,8 @@ mod tests {
         let at: Zoned = "2026-11-30T23:59:58[UTC]".parse().expect("date");
         let mut open = open_event("0123456789ab", "ssh", "true");
         open.note("ttyrecfile", "/home/bob/ttyrec/x.ttyrec");
-        assert_eq!(
-            acct.record(&open, &at),
-            Some(("accountsql", SinkStatus::Ok))
-        );
-        assert_eq!(
-            global.record(&open, &at),
-            Some(("globalsql", SinkStatus::Ok))
-        );
+        assert_eq!(acct.record(&open, &at), [("accountsql", SinkStatus::Ok)]);
+        assert_eq!(global.record(&open, &at), [("globalsql", SinkStatus::Ok)]);
         // Closed the next month: found in November's database.
         let later: Zoned = "2026-12-01T00:00:05[UTC]".parse().expect("date");
         let close = open
@@ -323,9 +321,9 @@ mod tests {
             .field("duration", "7.000");
         assert_eq!(
             acct.record(&close, &later),
-            Some(("accountsql_close", SinkStatus::Ok))
+            [("accountsql_close", SinkStatus::Ok)]
         );
-        assert_eq!(global.record(&close, &later), None);
+        assert!(global.record(&close, &later).is_empty());
         let db = open_db(&dir.path().join("bob-log-202611.sqlite"));
         let row: (i64, Option<i64>, i64, String, String) = db
             .query_row(
@@ -341,8 +339,8 @@ mod tests {
         assert_eq!(row.4, "/home/bob/ttyrec/x.ttyrec");
         // Closing twice completes nothing more.
         assert!(matches!(
-            acct.record(&close, &later),
-            Some(("accountsql_close", SinkStatus::Failed(_)))
+            acct.record(&close, &later).as_slice(),
+            [("accountsql_close", SinkStatus::Failed(_))]
         ));
     }
 
