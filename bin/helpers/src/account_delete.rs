@@ -30,7 +30,7 @@ pub fn run(caller: &Caller, req: AccountDelete) -> Result<Reply> {
     sys::end_processes_of(acct.uid)?;
     make_dir(&PathBuf::from(paths::OLDKEEPER_HOME), 0, 0, 0o700)?;
     make_dir(&PathBuf::from(paths::OLDKEEPER_ACCOUNTS), 0, 0, 0o700)?;
-    let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
+    let stamp = osh_core::log::now().strftime("%Y%m%d-%H%M%S").to_string();
     let archive = PathBuf::from(paths::OLDKEEPER_ACCOUNTS).join(format!(
         "{}.{stamp}.{}",
         acct.name,

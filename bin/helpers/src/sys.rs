@@ -86,7 +86,9 @@ pub fn passwd_lock() -> Result<Flock<File>> {
 /// `YYYY-MM-DD HH:MM:SS` in local time.
 #[must_use]
 pub fn now_human() -> String {
-    jiff::Zoned::now().strftime("%Y-%m-%d %H:%M:%S").to_string()
+    osh_core::log::now()
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// The pids whose real or effective uid is `uid`.

@@ -76,7 +76,7 @@ pub fn paths_for(config: &Config, s: &Subject<'_>) -> Result<(PathBuf, String)> 
         }
         t
     };
-    let now = jiff::Zoned::now();
+    let now = osh_log::now();
     let usec = format!("{:06}", now.subsec_nanosecond() / 1000);
     let first =
         jiff::fmt::strtime::format(template.replace("#usec#", &usec), &now).map_err(|e| {

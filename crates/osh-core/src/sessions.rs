@@ -77,7 +77,7 @@ pub fn when(text: &str, name: &str) -> Result<i64> {
     let d: jiff::civil::Date = date.replace('/', "-").parse().map_err(|_| bad())?;
     let t: jiff::civil::Time = time.parse().map_err(|_| bad())?;
     d.to_datetime(t)
-        .to_zoned(jiff::tz::TimeZone::system())
+        .to_zoned(osh_log::zone())
         .map(|z| z.timestamp().as_second())
         .map_err(|_| bad())
 }

@@ -91,7 +91,7 @@ pub fn local(epoch: u64, format: &str) -> String {
     i64::try_from(epoch)
         .ok()
         .and_then(|e| jiff::Timestamp::from_second(e).ok())
-        .map(|t| t.to_zoned(jiff::tz::TimeZone::system()))
+        .map(|t| t.to_zoned(osh_log::zone()))
         .and_then(|z| jiff::fmt::strtime::format(format, &z).ok())
         .unwrap_or_else(|| epoch.to_string())
 }

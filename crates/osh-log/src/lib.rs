@@ -18,6 +18,37 @@ pub use syslog::{Facility, MAX_DATAGRAM, Severity, SyslogSink};
 
 use jiff::Zoned;
 
+/// The bastion's time zone, read once per process from `/etc/localtime`
+/// (or `TZ`). jiff's own lookup of the system zone walks the whole zoneinfo
+/// tree to match the name: over a millisecond in every short-lived process.
+#[must_use]
+pub fn zone() -> jiff::tz::TimeZone {
+    static ZONE: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
+    ZONE.get_or_init(|| {
+        if std::env::var_os("TZ").is_some() {
+            return jiff::tz::TimeZone::system();
+        }
+        let name = std::fs::read_link("/etc/localtime")
+            .ok()
+            .and_then(|t| {
+                let t = t.to_string_lossy().into_owned();
+                t.split_once("zoneinfo/").map(|(_, n)| n.to_owned())
+            })
+            .unwrap_or_else(|| "localtime".into());
+        std::fs::read("/etc/localtime")
+            .ok()
+            .and_then(|b| jiff::tz::TimeZone::tzif(&name, &b).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC)
+    })
+    .clone()
+}
+
+/// Now, in the bastion's zone ([`zone`]).
+#[must_use]
+pub fn now() -> Zoned {
+    jiff::Timestamp::now().to_zoned(zone())
+}
+
 /// How a sink fared with one event. Never an error the caller must handle:
 /// traceability failures are reported, not raised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,7 +137,7 @@ impl Logger {
     /// [`Logger::log`], leaving `event` as it was written (the storing
     /// sinks' outcomes in its fields): an `open` whose `close` must repeat it.
     pub fn log_kept(&mut self, event: &mut Event) -> Vec<(&'static str, SinkStatus)> {
-        let now = Zoned::now();
+        let now = now();
         let mut failed = Vec::new();
         for s in &mut self.sinks {
             for (field, status) in s.record(event, &now) {

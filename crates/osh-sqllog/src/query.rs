@@ -162,7 +162,7 @@ fn month_span(path: &std::path::Path) -> Option<(i64, i64)> {
         m.get(..4)?.parse::<i16>().ok()?,
         m.get(4..)?.parse::<i8>().ok()?,
     );
-    let tz = jiff::tz::TimeZone::system();
+    let tz = osh_log::zone();
     let start = jiff::civil::date(y, mo, 1).to_zoned(tz).ok()?;
     let end = start.checked_add(jiff::Span::new().months(1)).ok()?;
     Some((start.timestamp().as_second(), end.timestamp().as_second()))

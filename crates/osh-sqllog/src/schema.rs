@@ -85,6 +85,18 @@ pub fn open(
     // NORMAL, not The Bastion's OFF: in WAL mode it still never corrupts the
     // file, and a session row survives a crash of the process that wrote it.
     db.pragma_update(None, "synchronous", "NORMAL")?;
+    // Every session's processes open, write one row and close: checkpointing
+    // (and fsyncing) at each close would be paid by every login. The log
+    // stays, and is checkpointed by whichever writer fills it (every 1000 pages).
+    db.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
+    let mut keep: std::ffi::c_int = 1;
+    db.file_control(
+        Some(rusqlite::MAIN_DB),
+        rusqlite::FileControl::PersistWal(&mut keep),
+    )?;
     let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version >= 2 {
         return Ok(db);

@@ -183,7 +183,7 @@ fn last_activity(last: Option<u64>) -> Value {
         .and_then(|t| jiff::Timestamp::from_second(t).ok());
     let utc = at.map(|t| t.strftime("%a %Y-%m-%d %H:%M:%S UTC").to_string());
     let local = at.map(|t| {
-        t.to_zoned(jiff::tz::TimeZone::system())
+        t.to_zoned(osh_core::log::zone())
             .strftime("%a %Y-%m-%d %H:%M:%S %Z")
             .to_string()
     });
