@@ -125,8 +125,13 @@ fn clause(f: &Filter) -> (String, Vec<Value>) {
         add("timestamp <= ?", Value::Integer(t));
     }
     if let Some(h) = &f.host {
-        sql.push("(ipto = ? OR hostto = ?)".into());
-        values.push(Value::Text(h.clone()));
+        // An address is looked up by its index; a name (not indexed in The
+        // Bastion's schema) by what the user typed when connecting.
+        if h.parse::<std::net::IpAddr>().is_ok() {
+            sql.push("ipto = ?".into());
+        } else {
+            sql.push("hostto = ?".into());
+        }
         values.push(Value::Text(h.clone()));
     }
     if let Some(p) = f.to_port {

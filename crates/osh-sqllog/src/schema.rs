@@ -86,8 +86,9 @@ pub fn open(
     // file, and a session row survives a crash of the process that wrote it.
     db.pragma_update(None, "synchronous", "NORMAL")?;
     // Every session's processes open, write one row and close: checkpointing
-    // (and fsyncing) at each close would be paid by every login. The log
-    // stays, and is checkpointed by whichever writer fills it (every 1000 pages).
+    // (and syncing) at each close would be paid by every login. The log stays
+    // and is checkpointed by whichever writer fills it, kept small (16 pages,
+    // cut back to 1 MB): each new connection reads it whole.
     db.set_db_config(
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
         true,
@@ -97,6 +98,8 @@ pub fn open(
         Some(rusqlite::MAIN_DB),
         rusqlite::FileControl::PersistWal(&mut keep),
     )?;
+    db.pragma_update(None, "wal_autocheckpoint", 16)?;
+    db.pragma_update(None, "journal_size_limit", 1 << 20)?;
     let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version >= 2 {
         return Ok(db);

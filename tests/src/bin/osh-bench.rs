@@ -14,7 +14,7 @@
 //! `tee FILE` on the same stream, and the resident memory of osh and the
 //! recorder per live session (plain and zstd).
 //!
-//! Usage: osh-bench [plugin|egress|memory|all] [ROUNDS] [MB]   (run as root; OSH_BUILD_DIR or target/release)
+//! Usage: osh-bench [plugin|egress|memory|sessions|all] [ROUNDS] [MB]   (run as root; OSH_BUILD_DIR or target/release)
 
 use std::time::Instant;
 
@@ -269,6 +269,75 @@ fn egress_bench(sb: &Sandbox, rounds: usize, mb: u64) {
     memory_bench(sb);
 }
 
+/// (d) `selfListSessions` over an account's databases of a million sessions
+/// spread over 12 months (and a global one as large), made by
+/// `osh-sessions-gen`: the plugin's own work (run directly as the account,
+/// against the same call of `true`), then the whole call through ssh
+/// against the same-sshd floor.
+fn sessions_bench(sb: &Sandbox, rounds: usize) {
+    let generator = osh_tests::build_dir().join("osh-sessions-gen");
+    let generator = if generator.is_file() {
+        generator
+    } else {
+        osh_tests::repo().join("target/release/osh-sessions-gen")
+    };
+    let t = Instant::now();
+    sb.root_ok(&format!(
+        "runuser -u admin -- {g} /home/admin admin 1000000 12 2>/dev/null && \
+         mkdir -p /tmp/gen && chown logkeeper /tmp/gen && \
+         runuser -u logkeeper -- {g} /tmp/gen global 1000000 12 --global /home/logkeeper 2>/dev/null",
+        g = generator.display()
+    ));
+    let rows = sb.root_ok("for f in /home/admin/admin-log-*.sqlite; do sqlite3 $f 'select count(*) from connections'; done | paste -sd+ | bc");
+    println!(
+        "osh-bench sessions: {} sessions in 12 monthly databases (made in {:.0} s), {rounds} rounds",
+        rows.trim(),
+        t.elapsed().as_secs_f64()
+    );
+    let direct = |args: &str| {
+        format!(
+            "setpriv --reuid admin --regid admin --init-groups env PLUGIN_JSON=DEFAULT /opt/osh/bin/plugin/open/selfListSessions '' '' '' '' {args} >/dev/null"
+        )
+    };
+    let base = "setpriv --reuid admin --regid admin --init-groups /bin/true";
+    for (what, args) in [
+        ("newest 100", ""),
+        ("--type ssh --allowed", "--type ssh --allowed"),
+        ("--host 10.0.7.7 (rare)", "--host 10.0.7.7 --limit 20"),
+        (
+            "--after 90 days ago",
+            "--after $(( $(date +%s) - 90*86400 ))",
+        ),
+    ] {
+        let (mut p, mut b) = (vec![], vec![]);
+        for _ in 0..rounds {
+            p.push(timed(sb, &direct(args)));
+            b.push(timed(sb, base));
+        }
+        let (mp, mb) = (median(&mut p), median(&mut b));
+        println!(
+            "  plugin alone, {what:<26} {:7.1} ms  (exec of true: {mb:.1} ms; target: under 20 ms)",
+            mp - mb
+        );
+    }
+    let key = sb.admin_key();
+    let (mut osh_ms, mut floor_ms) = (vec![], vec![]);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        sb.ssh(&key, "admin", &["--osh", "selfListSessions"])
+            .code(0);
+        osh_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        sb.ssh(&key, "tuser", &["true"]).code(0);
+        floor_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (mo, mf) = (median(&mut osh_ms), median(&mut floor_ms));
+    println!(
+        "  ssh -- --osh selfListSessions {mo:7.1} ms, floor {mf:.1} ms: +{:.1} ms  (target: within 15 ms; The Bastion: 382 against 200)",
+        mo - mf
+    );
+}
+
 fn main() {
     assert!(
         nix::unistd::geteuid().is_root(),
@@ -296,5 +365,8 @@ fn main() {
     if mode == "memory" {
         sb.admin_reaches_target();
         memory_bench(&sb);
+    }
+    if mode == "sessions" {
+        sessions_bench(&sb, rounds);
     }
 }
