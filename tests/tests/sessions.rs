@@ -318,7 +318,9 @@ fn every_sink_holds_the_session_and_the_listings_find_it() {
     played
         .code(0)
         .contains(&format!("ID       : {ok}"))
-        .contains("To       : tuser@127.0.0.2:2223");
+        .contains("To       : tuser@127.0.0.2:2223")
+        .contains("Total Recall")
+        .lacks("n/a");
     assert!(
         played
             .stdout
@@ -330,9 +332,12 @@ fn every_sink_holds_the_session_and_the_listings_find_it() {
     sb.admin(&["--osh", "selfPlaySession", "--id", "0123456789ab"])
         .code(100)
         .json_is(&[("/error_code", json!("ERR_NOT_FOUND"))]);
-    sb.admin(&["--osh", "selfPlaySession", "--id", "0;DROP--"])
-        .code(100)
-        .json_is(&[("/error_code", json!("ERR_INVALID_PARAMETER"))]);
+    // As The Bastion's 350-groups asserts: any id it does not have is not found.
+    for id in ["0;DROP--", "123456"] {
+        sb.admin(&["--osh", "selfPlaySession", "--id", id])
+            .code(100)
+            .json_is(&[("/error_code", json!("ERR_NOT_FOUND"))]);
+    }
     // Gone recordings are said.
     sb.admin(&["--osh", "selfPlaySession", "--id", "00000000a1d5"])
         .code(100)
@@ -544,4 +549,113 @@ fn base64_decode(s: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Each type in its file, by both provided daemon configurations: rsyslog
+/// (the sandbox's daemon runs the installed rules) and syslog-ng (run from
+/// its unpacked packages, see install/test, with the rendered template).
+#[test]
+fn the_provided_syslog_configurations_split_the_streams() {
+    if !can_run("the_provided_syslog_configurations_split_the_streams") {
+        return;
+    }
+    let sb = Sandbox::start("sessions-syslog");
+    // Real events: an open/close, a code-warning (an unknown key), a die.
+    sb.admin(&["--osh", "info"]).code(0);
+    sb.root_ok("perl -0pi -e 's/^\\{/{\\n\"notAKey\": 1,/m' /etc/bastion/bastion.conf");
+    sb.admin(&["--osh", "info"]).code(0);
+    // The probe runs from osh's directory: the rules take bastion events
+    // only from osh's programs (the sandbox's /opt/osh is its own).
+    let probe = osh_tests::build_dir().join("osh-panic-probe");
+    let _ = sb.root(&format!(
+        "install -m 0755 '{}' /opt/osh/bin/osh-panic-probe && /opt/osh/bin/osh-panic-probe; rm -f /opt/osh/bin/osh-panic-probe",
+        probe.display()
+    ));
+    sb.root_ok("logger -t osh-encrypt-rsync 'a cron tool line'");
+    let cat = |f: &str| sb.root_ok(&format!("cat /var/log/bastion/{f} 2>/dev/null; true"));
+    osh_tests::wait_until("rsyslog to write", || {
+        cat("bastion-die.log").contains(" die ")
+    });
+    let (all, warn, die, scripts) = (
+        cat("bastion.log"),
+        cat("bastion-warn.log"),
+        cat("bastion-die.log"),
+        cat("bastion-scripts.log"),
+    );
+    assert!(
+        all.contains(" open ") && all.contains(" close ") && all.contains(" die "),
+        "{all}"
+    );
+    assert!(
+        warn.contains(" code-warning ") && !warn.contains(" open "),
+        "{warn}"
+    );
+    assert!(die.contains(" die ") && !die.contains(" open "), "{die}");
+    assert!(
+        scripts.contains("a cron tool line") && !all.contains("a cron tool line"),
+        "{scripts}"
+    );
+
+    // syslog-ng, with the template the installer renders.
+    let root = osh_tests::repo().join("target/syslog-ng/root");
+    if !root.join("usr/sbin/syslog-ng").is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "syslog-ng's packages are missing (install/test unpacks them)"
+        );
+        eprintln!("syslog-ng is not unpacked here: its half of this test is skipped");
+        return;
+    }
+    let tmpl = std::fs::read_to_string(osh_tests::repo().join("etc/syslog-ng/osh.conf.tmpl"))
+        .expect("template")
+        .replace("%TAG%", "bastion")
+        .replace("/var/log/bastion/", "/tmp/sng-out/");
+    let dir = "/tmp/sng";
+    sb.root_ok(&format!("mkdir -p {dir} /tmp/sng-out"));
+    let conf = format!(
+        "@version: 3.38\nsource s_src {{ unix-dgram(\"{dir}/log.sock\"); internal(); }};\n{tmpl}"
+    );
+    sb.root_ok(&format!("cat > {dir}/osh.conf <<'EOF'\n{conf}\nEOF"));
+    let r = root.display();
+    let env = format!(
+        "LD_LIBRARY_PATH={r}/usr/lib/x86_64-linux-gnu:{r}/lib/x86_64-linux-gnu:{r}/usr/lib/syslog-ng"
+    );
+    let daemon = format!("{env} {r}/usr/sbin/syslog-ng --module-path={r}/usr/lib/syslog-ng/3.38");
+    sb.root_ok(&format!("{daemon} --syntax-only -f {dir}/osh.conf"));
+    sb.root_ok(&format!(
+        "{daemon} -f {dir}/osh.conf -R {dir}/persist -c {dir}/ctl -p {dir}/pid >/dev/null 2>&1"
+    ));
+    osh_tests::wait_until("syslog-ng to listen", || {
+        sb.root(&format!("test -S {dir}/log.sock")).code == 0
+    });
+    // The same lines rsyslog received, sent again to syslog-ng.
+    let lines = sb.root_ok(
+        "grep -h 'bastion: ' /var/log/bastion/bastion.log | sed 's/^.*bastion: //' | head -20",
+    );
+    for l in lines.lines() {
+        sb.root_ok(&format!(
+            "logger -u {dir}/log.sock -t bastion -- '{}'",
+            l.replace('\'', "'\\''")
+        ));
+    }
+    sb.root_ok(&format!(
+        "logger -u {dir}/log.sock -t osh-encrypt-rsync 'a cron tool line'"
+    ));
+    let out = |f: &str| sb.root_ok(&format!("cat /tmp/sng-out/{f} 2>/dev/null; true"));
+    osh_tests::wait_until("syslog-ng to write", || {
+        out("bastion-scripts.log").contains("cron tool")
+    });
+    let (all, warn, die) = (
+        out("bastion.log"),
+        out("bastion-warn.log"),
+        out("bastion-die.log"),
+    );
+    sb.root_ok(&format!("kill $(cat {dir}/pid)"));
+    assert!(all.contains(" open ") && all.contains(" die "), "{all}");
+    assert!(
+        warn.contains(" code-warning ") && !warn.contains(" open "),
+        "{warn}"
+    );
+    assert!(die.contains(" die ") && !die.contains(" open "), "{die}");
+    assert!(!all.contains("a cron tool line"), "{all}");
 }

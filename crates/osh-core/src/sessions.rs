@@ -298,8 +298,13 @@ pub fn list(home: &Path, account: &str, p: &Parsed, f: &Filter) -> Result<(Strin
 /// The session `id` of `account`, from its databases (newest month first).
 pub fn find(home: &Path, account: &str, id: &str) -> Result<Session> {
     if !crate::logging::is_uniqid(id) {
-        return Err(Reply::invalid(
-            "--id: a session id is 12 hexadecimal characters",
+        // Not even the shape of an id: no such session, as The Bastion says.
+        return Err(Reply::new(
+            Code::ERR_NOT_FOUND,
+            format!(
+                "No session with id {} was found (an id is 12 hexadecimal characters)",
+                crate::ui::clean_bounded(id, 40)
+            ),
         ));
     }
     let f = Filter {

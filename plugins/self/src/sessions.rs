@@ -180,6 +180,9 @@ pub fn replay_session(
     } else {
         None
     };
+    ctx.out.info(&format!(
+        "Starting from the next line, the Total Recall of session {id} begins."
+    ));
     let mut out = std::io::stdout().lock();
     let result = sessions::replay(frames, &mut out, pace, keys.as_ref().and(stdin.as_ref()));
     drop(out);
