@@ -230,7 +230,9 @@ impl Sandbox {
 
     /// `[PREFIX...] ssh -i KEY` with the test client options, inside the
     /// sandbox, on the bastion's port; the caller adds options and the host.
-    fn ssh_command(&self, key: &Path, prefix: &[&str]) -> Command {
+    /// The `ssh` command (inside the sandbox) the other helpers start from.
+    #[must_use]
+    pub fn ssh_command(&self, key: &Path, prefix: &[&str]) -> Command {
         let mut c = self.nsenter();
         c.args(prefix).args(["ssh", "-i"]).arg(key);
         c.args([
@@ -489,6 +491,112 @@ impl Sandbox {
             })
             .collect()
     }
+}
+
+/// `clients` loops of `ssh admin@bastion -- tuser@127.0.0.2 -p 2223 -- true`
+/// at once for `seconds`; returns how many sessions ran (all must succeed).
+#[must_use]
+pub fn load(sb: &Sandbox, clients: usize, seconds: u64) -> usize {
+    let key = sb.admin_key();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let runs: Vec<std::thread::JoinHandle<usize>> = (0..clients)
+        .map(|_| {
+            let mut c = sb.ssh_command(&key, &[]);
+            c.args([
+                "-o",
+                "BatchMode=yes",
+                "admin@127.0.0.1",
+                "--",
+                "tuser@127.0.0.2",
+                "-p",
+                "2223",
+                "--",
+                "true",
+            ]);
+            let argv: Vec<std::ffi::OsString> = std::iter::once(c.get_program().to_owned())
+                .chain(c.get_args().map(std::ffi::OsStr::to_owned))
+                .collect();
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    let out = Command::new(&argv[0])
+                        .args(&argv[1..])
+                        .output()
+                        .expect("ssh");
+                    assert!(
+                        out.status.success(),
+                        "a session failed: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    runs.into_iter().map(|h| h.join().expect("a client")).sum()
+}
+
+/// Every egress session of the admin is in every sink, opened and closed:
+/// syslog, both flat logs, both databases (read with sqlite3); no sink said
+/// it failed.
+#[track_caller]
+pub fn assert_every_sink_has(sb: &Sandbox, sessions: usize) {
+    let month = sb.root_ok("date +%Y%m").trim().to_owned();
+    let ev = sb.events();
+    let count = |kind: &str| {
+        ev.iter()
+            .filter(|e| e.0 == kind && field(e, "user") == Some("tuser"))
+            .count()
+    };
+    assert_eq!(count("open"), sessions, "syslog opens");
+    assert_eq!(count("close"), sessions, "syslog closes");
+    let failed: Vec<_> = ev
+        .iter()
+        .filter(|e| {
+            e.0 == "warn"
+                || e.1.iter().any(|(k, v)| {
+                    (k.ends_with("sql") || k == "accountsql_close") && v.starts_with("error")
+                })
+        })
+        .collect();
+    assert!(failed.is_empty(), "sink failures: {failed:?}");
+    let lines = |f: &str, kind: &str| {
+        sb.root_ok(&format!("grep -c ' {kind} .*user=\"tuser\"' {f} || true"))
+            .trim()
+            .parse::<usize>()
+            .unwrap_or(0)
+    };
+    for f in [
+        format!("/home/logkeeper/global-log-{month}.log"),
+        format!("/home/admin/admin-log-{month}.log"),
+    ] {
+        assert_eq!(lines(&f, "open"), sessions, "{f} opens");
+        assert_eq!(lines(&f, "close"), sessions, "{f} closes");
+    }
+    let q = |db: &str, sql: &str| {
+        sb.root_ok(&format!("sqlite3 {db} \"{sql}\""))
+            .trim()
+            .parse::<usize>()
+            .unwrap_or(0)
+    };
+    let adb = format!("/home/admin/admin-log-{month}.sqlite");
+    assert_eq!(
+        q(
+            &adb,
+            "SELECT count(*) FROM connections WHERE user='tuser' AND cmdtype='ssh' AND timestampend IS NOT NULL AND returnvalue=0"
+        ),
+        sessions,
+        "account database rows, completed"
+    );
+    assert_eq!(
+        q(
+            &format!("/home/logkeeper/global-log-{month}.sqlite"),
+            "SELECT count(*) FROM connections_summary WHERE user='tuser' AND cmdtype='ssh'"
+        ),
+        sessions,
+        "global database rows"
+    );
 }
 
 /// Poll `cond` every 100 ms for up to 10 s; panic with `what` if it never holds.

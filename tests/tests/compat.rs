@@ -300,6 +300,12 @@ fn a_personal_access_is_tried_before_it_is_added() {
         .code(0)
         .contains("this bastion's policy refuses it")
         .lacks("Testing connection");
+    assert!(
+        sb.events().iter().any(|e| e.0 == "code-info"
+            && osh_tests::field(e, "msg")
+                .is_some_and(|m| m.starts_with("selfAddPersonalAccess: "))),
+        "the odd access is not said"
+    );
     // A forced key none of the account's keys has.
     add_access(
         &sb,

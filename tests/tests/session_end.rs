@@ -180,6 +180,22 @@ fn a_session_whose_parent_is_killed_is_still_closed() {
         field(e, "uniqid") == Some(id.as_str())
     });
     assert_eq!(field(&closed, "comment_close"), Some("parent_died"));
+    // The account's database row is completed too, by root for the account.
+    let month = sb.root_ok("date +%Y%m").trim().to_owned();
+    assert_eq!(
+        sb.root_ok(&format!(
+            "sqlite3 /home/admin/admin-log-{month}.sqlite \"SELECT comment FROM connections WHERE uniqid='{id}' AND timestampend IS NOT NULL\""
+        ))
+        .trim(),
+        "parent_died"
+    );
+    // Handled, and said as worth a look.
+    assert!(
+        sb.events().iter().any(|e| e.0 == "warn-info"
+            && field(e, "uniqid") == Some(id.as_str())
+            && field(e, "msg").is_some_and(|m| m.contains("osh-connect died"))),
+        "no warn-info"
+    );
     assert_eq!(field(&closed, "sysret"), Some(""));
     assert_eq!(field(&closed, "ip_to"), Some("127.0.0.2"));
     assert!(field(&closed, "duration").is_some_and(|d| d.parse::<f64>().unwrap() > 0.0));

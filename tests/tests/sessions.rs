@@ -659,3 +659,19 @@ fn the_provided_syslog_configurations_split_the_streams() {
     assert!(die.contains(" die ") && !die.contains(" open "), "{die}");
     assert!(!all.contains("a cron tool line"), "{all}");
 }
+
+/// Concurrent sessions lose nothing: every open and close reaches syslog,
+/// the flat logs and both databases, and no sink reports a lock error. (The
+/// 50-client, 60-second version is `osh-bench load`: doc/benchmarks.md.)
+#[test]
+fn concurrent_sessions_lose_no_event_nor_row() {
+    if !can_run("concurrent_sessions_lose_no_event_nor_row") {
+        return;
+    }
+    let sb = Sandbox::start("sessions-load");
+    sb.admin_reaches_target();
+    let (clients, seconds) = (12, 10);
+    let sessions = osh_tests::load(&sb, clients, seconds);
+    assert!(sessions >= clients, "only {sessions} sessions ran");
+    osh_tests::assert_every_sink_has(&sb, sessions);
+}

@@ -147,6 +147,12 @@ pub fn close_orphans(dir: &Path, config: &osh_core::config::Config, dry_run: boo
         let started = v["started_ms"].as_u64().unwrap_or(0);
         let took = Duration::from_millis(osh_core::time::epoch_ms().saturating_sub(started));
         log.log(&close_event(&plan.open, None, None, "parent_died", took));
+        // Known and handled, yet worth a look: why did osh-connect die?
+        let uniqid = plan.open.get("uniqid").unwrap_or("-");
+        log.log(&logging::event("warn-info", uniqid).field(
+            "msg",
+            format!("closed session {uniqid} of {account}: its osh-connect died before writing the close"),
+        ));
         let _ = std::fs::remove_file(&path);
     }
     pass

@@ -271,6 +271,7 @@ fn try_target(ctx: &Ctx, account: &str, target: &Entry, force_key: Option<&str>)
             ctx.config.defaultLogin.clone()
         }
     });
+    let refused_by_policy = refused.is_some();
     let probe = crate::reach::Probe {
         user: &user,
         net: target.net,
@@ -284,6 +285,13 @@ fn try_target(ctx: &Ctx, account: &str, target: &Entry, force_key: Option<&str>)
         Ok(crate::reach::Outcome::Works) => Ok(()),
         Ok(crate::reach::Outcome::NotTested(why)) => {
             ctx.out.info(&why);
+            if refused_by_policy {
+                // Odd but allowed: an access the egress policy will refuse anyway.
+                crate::logging::logger(&ctx.config).log(
+                    &crate::logging::event("code-info", &crate::logging::uniqid())
+                        .field("msg", format!("{}: {why}", ctx.name)),
+                );
+            }
             Ok(())
         }
         Err(e) => {

@@ -14,7 +14,7 @@
 //! `tee FILE` on the same stream, and the resident memory of osh and the
 //! recorder per live session (plain and zstd).
 //!
-//! Usage: osh-bench [plugin|egress|memory|sessions|all] [ROUNDS] [MB]   (run as root; OSH_BUILD_DIR or target/release)
+//! Usage: osh-bench [plugin|egress|memory|sessions|all] [ROUNDS] [MB] | osh-bench load [CLIENTS] [SECONDS]   (run as root; OSH_BUILD_DIR or target/release)
 
 use std::time::Instant;
 
@@ -368,5 +368,21 @@ fn main() {
     }
     if mode == "sessions" {
         sessions_bench(&sb, rounds);
+    }
+    if mode == "load" {
+        // osh-bench load [CLIENTS] [SECONDS]: concurrent egress sessions, then
+        // every sink counted.
+        let clients = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(50);
+        let seconds = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(60);
+        sb.admin_reaches_target();
+        let t = Instant::now();
+        let n = osh_tests::load(&sb, clients, seconds);
+        let took = t.elapsed().as_secs_f64();
+        osh_tests::assert_every_sink_has(&sb, n);
+        println!(
+            "osh-bench load: {clients} clients for {seconds} s: {n} egress sessions in {took:.0} s ({:.1}/s); \
+             every open, close and row in syslog, both flat logs and both databases; no sink error",
+            n as f64 / took
+        );
     }
 }
