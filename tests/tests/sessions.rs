@@ -352,24 +352,29 @@ fn a_rotated_compressed_session_replays_whole_and_only_auditors_see_others() {
     let sb = Sandbox::start("sessions-replay");
     sb.config_set("ttyrecAdditionalParameters", r#"["--zstd"]"#);
     sb.admin_reaches_target();
-    // A session whose recording is rotated (SIGUSR1) half way.
-    let mut client = sb.ssh_background(
-        &sb.admin_key(),
-        "admin",
-        &[],
-        &[
-            "tuser@127.0.0.2",
-            "-p",
-            "2223",
-            "--",
-            "echo first-half; sleep 2; echo second-half",
-        ],
-    );
-    osh_tests::wait_until("the session to start", || {
-        sb.root("pgrep -u tuser -f 'sleep 2'").code == 0
+    // A session whose recording is rotated (SIGUSR1) half way; what the user
+    // saw is kept to compare with the replay.
+    let seen = std::thread::scope(|scope| {
+        let client = scope.spawn(|| {
+            sb.ssh(
+                &sb.admin_key(),
+                "admin",
+                &[
+                    "tuser@127.0.0.2",
+                    "-p",
+                    "2223",
+                    "--",
+                    "echo first-half; sleep 2; seq 1 2000; echo second-half",
+                ],
+            )
+        });
+        osh_tests::wait_until("the session to start", || {
+            sb.root("pgrep -u tuser -f 'sleep 2'").code == 0
+        });
+        sb.root_ok("pkill -USR1 -u admin -x ttyrec");
+        client.join().expect("the client")
     });
-    sb.root_ok("pkill -USR1 -u admin -x ttyrec");
-    let _ = client.wait();
+    seen.code(0);
     let ev = sb.events();
     let id = uniqid_of(&ev, |e| e.0 == "close" && field(e, "user") == Some("tuser"));
     let files = sb.root_ok(&format!(
@@ -377,19 +382,23 @@ fn a_rotated_compressed_session_replays_whole_and_only_auditors_see_others() {
     ));
     assert_eq!(files.lines().count(), 2, "{files}");
     assert!(files.lines().all(|f| f.ends_with(".ttyrec.zst")), "{files}");
-    let played = sb.ssh(
+    // Without a terminal the replay is the output itself: byte for byte what
+    // the user saw, both segments in order.
+    let raw = sb.ssh(
         &sb.admin_key(),
         "admin",
-        &["--json-greppable", "--osh", "selfPlaySession", "--id", &id],
+        &["--quiet", "--osh", "selfPlaySession", "--id", &id],
     );
-    played
-        .code(0)
-        .contains("first-half")
-        .contains("second-half")
-        .json_is(&[("/value/segments", json!(2))]);
-    let out = played.stdout.clone();
-    assert!(out.find("first-half") < out.find("second-half"), "{played}");
-
+    raw.code(0);
+    assert!(
+        raw.stdout.contains(&seen.stdout),
+        "the replay is not what the user saw:\n--- seen\n{}\n--- replay\n{}",
+        seen.stdout,
+        raw.stdout
+    );
+    assert!(seen.stdout.contains("first-half") && seen.stdout.contains("second-half"));
+    let played = sb.admin(&["--osh", "selfPlaySession", "--id", &id]);
+    played.code(0).json_is(&[("/value/segments", json!(2))]);
     // Interactively, under a real pty: a key starts it, q stops it.
     let r = sb.root(&format!(
         "cd /tmp && (sleep 2; printf ' '; sleep 1; printf q) | script -qfec \"ssh -tt -i {} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p 2222 admin@127.0.0.1 -- --osh selfPlaySession --id {id} --speed 0.05 --max-idle 60\" /dev/null",

@@ -32,19 +32,25 @@ pub fn runas(name: &str) -> Option<&'static str> {
 /// The most a helper reads of its request.
 const MAX_REQUEST: u64 = 1 << 20;
 
-/// Send `req` to its helper (as the user the request type declares) and
-/// return the helper's reply.
-pub fn call<R: Request>(req: &R) -> Reply {
-    use std::io::Write as _;
-    let name = R::HELPER;
-    let path = paths::helper(name);
-    let mut cmd = if nix::unistd::geteuid().is_root() && R::RUNAS == "root" {
+/// The helper of request type `R`, as the user it declares: through sudo,
+/// or directly when that user is root and so are we (the installer).
+fn command<R: Request>() -> Command {
+    let path = paths::helper(R::HELPER);
+    if nix::unistd::geteuid().is_root() && R::RUNAS == "root" {
         Command::new(&path)
     } else {
         let mut c = Command::new(paths::tool::SUDO);
         c.args(["-n", "-u", R::RUNAS, "--"]).arg(&path);
         c
-    };
+    }
+}
+
+/// Send `req` to its helper (as the user the request type declares) and
+/// return the helper's reply.
+pub fn call<R: Request>(req: &R) -> Reply {
+    use std::io::Write as _;
+    let name = R::HELPER;
+    let mut cmd = command::<R>();
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -92,14 +98,7 @@ pub fn call<R: Request>(req: &R) -> Reply {
 pub fn call_stream<R: Request>(req: &R) -> Result<(Reply, std::process::Child)> {
     use std::io::{BufRead as _, Write as _};
     let name = R::HELPER;
-    let path = paths::helper(name);
-    let mut cmd = if nix::unistd::geteuid().is_root() && R::RUNAS == "root" {
-        Command::new(&path)
-    } else {
-        let mut c = Command::new(paths::tool::SUDO);
-        c.args(["-n", "-u", R::RUNAS, "--"]).arg(&path);
-        c
-    };
+    let mut cmd = command::<R>();
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -287,6 +286,17 @@ fn caller(runas: &str) -> Result<Caller> {
     })
 }
 
+/// The request on standard input (at most [`MAX_REQUEST`] bytes).
+fn read_request<R: Request>() -> Result<R> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_REQUEST)
+        .read_to_string(&mut text)?;
+    crate::requests::decode(&text).map_err(|e| Reply::new(crate::Code::ERR_BAD_OPTIONS, e))
+}
+
 /// What a streaming helper writes after its reply.
 pub type Stream = Box<dyn FnOnce(&mut dyn std::io::Write)>;
 
@@ -296,19 +306,11 @@ pub type Stream = Box<dyn FnOnce(&mut dyn std::io::Write)>;
 pub fn serve_stream<R: Request>(
     f: fn(&Caller, R) -> Result<(Reply, Stream)>,
 ) -> std::process::ExitCode {
-    use std::io::{Read as _, Write as _};
+    use std::io::Write as _;
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
     crate::logging::log_panics();
-    let request = || -> Result<R> {
-        let mut text = String::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_REQUEST)
-            .read_to_string(&mut text)?;
-        crate::requests::decode(&text).map_err(|e| Reply::new(crate::Code::ERR_BAD_OPTIONS, e))
-    };
     let (reply, stream) = match caller(R::RUNAS).and_then(|c| {
-        let req = request()?;
+        let req = read_request::<R>()?;
         c.require(req.right())?;
         f(&c, req)
     }) {
@@ -331,20 +333,11 @@ pub fn serve_stream<R: Request>(
 /// run `f`, print the envelope. Always exits 0, like The Bastion's helpers:
 /// the answer is in the envelope.
 pub fn serve<R: Request>(f: fn(&Caller, R) -> Result<Reply>) -> std::process::ExitCode {
-    use std::io::Read as _;
     // Helpers never create anything readable by others by accident.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
     crate::logging::log_panics();
-    let request = || -> Result<R> {
-        let mut text = String::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_REQUEST)
-            .read_to_string(&mut text)?;
-        crate::requests::decode(&text).map_err(|e| Reply::new(crate::Code::ERR_BAD_OPTIONS, e))
-    };
     let reply = match caller(R::RUNAS).and_then(|c| {
-        let req = request()?;
+        let req = read_request::<R>()?;
         c.require(req.right())?;
         f(&c, req)
     }) {

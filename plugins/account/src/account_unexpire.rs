@@ -31,18 +31,22 @@ pub const UNLOCK: Plugin = Plugin {
 
 const SPEC: &[Opt] = &[opt("account", Kind::Str)];
 
-fn unexpire(ctx: &mut Ctx) -> Result<Reply> {
+/// `--account NAME` to the helper that `req` builds a request for.
+fn on_account<R: osh_core::requests::Request>(
+    ctx: &Ctx,
+    req: impl FnOnce(String) -> R,
+) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let account = plugin::account_name(&p, "account")?.to_owned();
-    let r = ctx.helper(&AccountUnexpire { account })?;
+    let r = ctx.helper(&req(account))?;
     ctx.out.info(&r.msg);
     Ok(r)
 }
 
+fn unexpire(ctx: &mut Ctx) -> Result<Reply> {
+    on_account(ctx, |account| AccountUnexpire { account })
+}
+
 fn unlock(ctx: &mut Ctx) -> Result<Reply> {
-    let p = ctx.options(SPEC)?;
-    let account = plugin::account_name(&p, "account")?.to_owned();
-    let r = ctx.helper(&AccountUnlock { account })?;
-    ctx.out.info(&r.msg);
-    Ok(r)
+    on_account(ctx, |account| AccountUnlock { account })
 }
