@@ -281,18 +281,6 @@ mod tests {
     fn prefix_order() {
         let e = event("open", "0123456789ab");
         let keys: Vec<_> = e.fields().iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            keys,
-            [
-                "uniqid",
-                "version",
-                "pid",
-                "ppid",
-                "sysuser",
-                "sudo_user",
-                "uid",
-                "gid"
-            ]
-        );
+        assert_eq!(keys, osh_log::PREFIX);
     }
 }

@@ -88,9 +88,9 @@ pub trait Sink {
     }
 }
 
-/// The common prefix of every event (The Bastion's order), copied into the
-/// `warn` a failing sink causes.
-const PREFIX: &[&str] = &[
+/// The common prefix of every event, in The Bastion's order (copied into
+/// the `warn` a failing sink causes).
+pub const PREFIX: &[&str] = &[
     "uniqid",
     "version",
     "pid",

@@ -74,6 +74,14 @@ fn failed(path: &Path, e: &rusqlite::Error) -> SinkStatus {
     SinkStatus::Failed(format!("{}: {e}", path.display()))
 }
 
+/// How an insert into the database at `path` went.
+fn outcome(path: &Path, r: rusqlite::Result<usize>) -> SinkStatus {
+    match r {
+        Ok(_) => SinkStatus::Ok,
+        Err(e) => failed(path, &e),
+    }
+}
+
 /// An account's database: `HOME/ACCOUNT-log-YYYYMM.sqlite`, table
 /// `connections`, written by the account's own processes.
 #[derive(Debug)]
@@ -133,10 +141,7 @@ impl AccountSql {
                 ],
             )
         });
-        match r {
-            Ok(_) => SinkStatus::Ok,
-            Err(err) => failed(&path, &err),
-        }
+        outcome(&path, r)
     }
 
     /// Complete the session's row: in the database of the month it started
@@ -249,10 +254,7 @@ impl GlobalSql {
                 ],
             )
         });
-        match r {
-            Ok(_) => SinkStatus::Ok,
-            Err(err) => failed(&path, &err),
-        }
+        outcome(&path, r)
     }
 }
 
