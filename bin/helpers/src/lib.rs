@@ -16,6 +16,10 @@ pub mod account_modify;
 pub mod account_read;
 pub mod account_sessions;
 pub mod account_unexpire;
+pub mod group_access;
+pub mod group_create;
+pub mod group_key;
+pub mod group_role;
 pub mod personal_access;
 mod sys;
 
@@ -48,7 +52,7 @@ macro_rules! helper_events {
         }
     )*};
 }
-helper_events!(Acl, Account, Security);
+helper_events!(Acl, Account, Security, Membership, Group);
 
 /// Log an event of a helper (account, acl, security) with the common prefix.
 pub(crate) fn log(config: &osh_core::config::Config, event: impl HelperEvent) {

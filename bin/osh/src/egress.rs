@@ -229,7 +229,8 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         .ip_from
         .parse()
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let sources = osh_core::access::sources(&sh.account.name);
+    let groups = osh_core::unix::Memberships::of(&sh.account.name);
+    let sources = osh_core::access::sources(&sh.account.name, &groups);
     let now = osh_core::time::epoch();
     let target = |mut e: osh_core::log::Event, allowed: bool| {
         e.set("allowed", if allowed { "true" } else { "false" });
@@ -273,15 +274,21 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
             return sh.abort(Exit::AccessDenied, "access_denied", &msg, params);
         }
     };
-    // Keys: the personal ones, restricted to a forced key where a grant says so.
-    let forced: Vec<&str> = grants
-        .iter()
-        .filter_map(|g| g.entry.force_key.as_deref())
-        .collect();
-    let keys: Vec<keys::EgressKey> = keys::egress_keys(&sh.account.home)
-        .into_iter()
-        .filter(|k| forced.is_empty() || forced.contains(&k.key.fingerprint.as_str()))
-        .collect();
+    // A group that asks for MFA on its servers: not something osh can do
+    // yet, so its servers are not reached at all rather than without it.
+    if let Some(g) = grants.iter().find_map(|g| {
+        g.group.as_ref().filter(|name| {
+            osh_core::group::setting(name, "mfa_required").is_some_and(|m| m != "none")
+        })
+    }) {
+        let msg = format!(
+            "This access is through group {g}, which requires multi-factor authentication on \
+             its servers; osh does not support MFA yet, so the connection is refused"
+        );
+        return sh.abort(Exit::AccessDenied, "mfa_not_supported", &msg, params);
+    }
+    let offers = keys_to_try(&sh.account.home, &grants);
+    let keys: Vec<&keys::EgressKey> = unique_keys(&offers);
     if keys.is_empty() {
         let msg = "No egress key is usable for this access (see --osh selfListEgressKeys)";
         return sh.abort(Exit::AccessDenied, "no_egress_key", msg, params);
@@ -320,6 +327,7 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         None
     };
     let idle_ignore = sh.account.public_flag("idle_ignore");
+    let recorder_config = with_group_timeouts(&sh.config, &grants);
     // ttyrecStealthStdoutPattern: bulk data commands (rsync --server, scp -t...)
     // whose stdout is not worth recording; the --stealth-stdout this adds is in
     // the open event's params, so it is never silent.
@@ -333,7 +341,7 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         // then skips the recorder's pty (the user's and the target's remain).
         pipe_stdout: true,
     };
-    let mut argv = recording::recorder_argv(&sh.config, &first, &template, &opts);
+    let mut argv = recording::recorder_argv(&recorder_config, &first, &template, &opts);
     argv.extend([
         SSH.to_owned(),
         ip.to_string(),
@@ -401,19 +409,16 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
             port,
             first.display()
         );
-        for k in &keys {
-            let made = k
+        for o in &offers {
+            let made = o
+                .key
                 .mtime
                 .map(|m| osh_core::time::local(m, "[%Y/%m/%d]"))
                 .unwrap_or_default();
-            let forced_here = if forced.is_empty() {
-                ""
-            } else {
-                " (KEY FORCED IN ACL)"
-            };
+            let forced_here = if o.forced { " (KEY FORCED IN ACL)" } else { "" };
             pre.push_str(&format!(
-                "  - personal access with {}-{} key {} {made}{forced_here}\n",
-                k.key.family, k.key.size, k.key.fingerprint
+                "  - {} with {}-{} key {} {made}{forced_here}\n",
+                o.by, o.key.key.family, o.key.key.size, o.key.key.fingerprint
             ));
         }
         pre.push_str("\nConnecting...\n");
@@ -441,6 +446,89 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
 }
 
 use std::os::unix::fs::DirBuilderExt as _;
+
+/// A key the connection offers, and the access it comes with.
+struct Offer {
+    /// `personal access`, `group-member of web`, `group-guest of web`.
+    by: String,
+    key: keys::EgressKey,
+    forced: bool,
+}
+
+/// The keys of every grant, in grant order: an account's own for personal
+/// accesses, the group's for group ones, each narrowed to the key its ACL
+/// line forces, if any.
+fn keys_to_try(home: &std::path::Path, grants: &[osh_acl::Grant]) -> Vec<Offer> {
+    let mut out = Vec::new();
+    for g in grants {
+        let (by, pairs) = match (&g.source, &g.group) {
+            (osh_acl::Source::GroupMember, Some(name)) => (
+                format!("group-member of {name}"),
+                osh_core::group::keys(name),
+            ),
+            (osh_acl::Source::GroupGuest, Some(name)) => (
+                format!("group-guest of {name}"),
+                osh_core::group::keys(name),
+            ),
+            _ => ("personal access".to_owned(), keys::egress_keys(home)),
+        };
+        let forced = g.entry.force_key.as_deref();
+        for key in pairs {
+            if forced.is_none_or(|f| key.key.fingerprint == f) {
+                out.push(Offer {
+                    by: by.clone(),
+                    key,
+                    forced: forced.is_some(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// One `-i` per distinct key file, in order.
+fn unique_keys(offers: &[Offer]) -> Vec<&keys::EgressKey> {
+    let mut seen: Vec<&keys::EgressKey> = Vec::new();
+    for o in offers {
+        if !seen.iter().any(|k| k.private == o.key.private) {
+            seen.push(&o.key);
+        }
+    }
+    seen
+}
+
+/// The idle timeouts of a session: a group may set its own. With one group
+/// setting it, that value; with several, the smallest positive of them and
+/// of the global one (0 = never).
+fn with_group_timeouts(
+    config: &osh_core::config::Config,
+    grants: &[osh_acl::Grant],
+) -> osh_core::config::Config {
+    let pick = |key: &str, global: i64| {
+        let mut groups: Vec<&str> = grants.iter().filter_map(|g| g.group.as_deref()).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let set: Vec<i64> = groups
+            .iter()
+            .filter_map(|g| osh_core::group::setting_int(g, key))
+            .collect();
+        match set.as_slice() {
+            [] => global,
+            [one] => (*one).max(0),
+            many => many
+                .iter()
+                .chain([&global])
+                .copied()
+                .filter(|v| *v > 0)
+                .min()
+                .unwrap_or(0),
+        }
+    };
+    let mut c = config.clone();
+    c.idleLockTimeout = pick("idle_lock_timeout", config.idleLockTimeout);
+    c.idleKillTimeout = pick("idle_kill_timeout", config.idleKillTimeout);
+    c
+}
 
 #[cfg(test)]
 mod tests {

@@ -150,9 +150,19 @@ pub(crate) fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships)
         );
     };
     if !plugin::may_run(class, &name, &sh.account.name, groups, &sh.config) {
-        let msg = format!(
-            "Sorry, this command ({name}) is restricted and requires you to be specifically granted"
-        );
+        let msg = match class.strip_prefix("group-") {
+            Some(role) => format!(
+                "Sorry, this command ({name}) requires you to be {} {role} of at least one group",
+                if role.starts_with(['a', 'o']) {
+                    "an"
+                } else {
+                    "a"
+                }
+            ),
+            None => format!(
+                "Sorry, this command ({name}) is restricted and requires you to be specifically granted"
+            ),
+        };
         return refuse(sh, Exit::RestrictedCommand, "restricted_command", &msg);
     }
     if plugin_disabled(&name) {

@@ -103,6 +103,18 @@ impl Entry {
         user_ok && port_ok && self.net.contains(&req.net)
     }
 
+    /// Whether this line grants everything `other` does (same or wider
+    /// network, any or the same user and port): a guest's line is an access
+    /// only while a line of its group covers it.
+    #[must_use]
+    pub fn covers(&self, other: &Self) -> bool {
+        self.matches(&Request {
+            net: other.net,
+            user: other.user.clone(),
+            port: other.port,
+        })
+    }
+
     /// Whether the line has expired at `now` (seconds since the epoch).
     #[must_use]
     pub fn expired(&self, now: u64) -> bool {

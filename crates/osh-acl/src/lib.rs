@@ -16,5 +16,5 @@ mod policy;
 
 pub use entry::{Entry, ParseError, Request, comment_out, parse_file};
 pub use policy::{
-    Decision, Denial, Grant, Policy, RuleAction, Source, best_match, decide, parse_nets,
+    Acl, Decision, Denial, Grant, Policy, RuleAction, Source, best_match, decide, parse_nets,
 };

@@ -226,29 +226,69 @@ pub fn best_match<'a>(entries: &'a [Entry], req: &Request, now: u64) -> Option<&
         })
 }
 
+/// One ACL an account has: where it comes from, its group, its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acl {
+    /// Where it comes from.
+    pub source: Source,
+    /// The group, for group ACLs.
+    pub group: Option<String>,
+    /// Its lines.
+    pub entries: Vec<Entry>,
+    /// For a guest: the group's own servers, which must grant the target
+    /// too (a guest line outlives nothing the group has removed).
+    pub within: Option<Vec<Entry>>,
+}
+
+impl Acl {
+    /// An ACL of `source`, with `entries`.
+    #[must_use]
+    pub fn new(source: Source, group: Option<String>, entries: Vec<Entry>) -> Self {
+        Self {
+            source,
+            group,
+            entries,
+            within: None,
+        }
+    }
+
+    /// The same, bounded by the group's own servers.
+    #[must_use]
+    pub fn within(mut self, group_acl: Vec<Entry>) -> Self {
+        self.within = Some(group_acl);
+        self
+    }
+
+    /// This ACL's grant for `req`, if any: its best line (and, for a guest,
+    /// only if the group still grants the target).
+    #[must_use]
+    pub fn grant(&self, req: &Request, now: u64) -> Option<Grant> {
+        let e = best_match(&self.entries, req, now)?;
+        if let Some(bound) = &self.within {
+            best_match(bound, req, now)?;
+        }
+        Some(Grant {
+            source: self.source,
+            group: self.group.clone(),
+            entry: e.clone(),
+        })
+    }
+}
+
 /// Decide whether `req`, coming from `ingress`, is allowed, given the ACLs the
-/// account has (`sources`: where each ACL comes from, its group, its lines).
+/// account has.
 #[must_use]
 pub fn decide(
     policy: &Policy,
     ingress: IpAddr,
     req: &Request,
-    sources: &[(Source, Option<String>, Vec<Entry>)],
+    sources: &[Acl],
     now: u64,
 ) -> Decision {
     if let Some(d) = network_verdict(policy, ingress, &req.net) {
         return Decision::Denied(d);
     }
-    let grants: Vec<Grant> = sources
-        .iter()
-        .filter_map(|(source, group, entries)| {
-            best_match(entries, req, now).map(|e| Grant {
-                source: *source,
-                group: group.clone(),
-                entry: e.clone(),
-            })
-        })
-        .collect();
+    let grants: Vec<Grant> = sources.iter().filter_map(|a| a.grant(req, now)).collect();
     if grants.is_empty() {
         Decision::Denied(Denial::NoGrant)
     } else {
@@ -283,7 +323,7 @@ mod tests {
             &policy(),
             "127.0.0.1".parse().unwrap(),
             &req("192.0.2.7"),
-            &[(Source::Personal, None, acl.clone())],
+            &[Acl::new(Source::Personal, None, acl.clone())],
             0,
         );
         let Decision::Allowed(g) = d else {
@@ -294,7 +334,7 @@ mod tests {
             &policy(),
             "127.0.0.1".parse().unwrap(),
             &req("192.0.2.8"),
-            &[(Source::Personal, None, acl)],
+            &[Acl::new(Source::Personal, None, acl)],
             0,
         );
         let Decision::Allowed(g) = d else {
@@ -306,7 +346,7 @@ mod tests {
     #[test]
     fn expired_lines_grant_nothing() {
         let acl = parse_file("192.0.2.1 # EXPIRY=1000\n");
-        let src = [(Source::Personal, None, acl)];
+        let src = [Acl::new(Source::Personal, None, acl)];
         assert!(matches!(
             decide(
                 &policy(),
@@ -331,7 +371,11 @@ mod tests {
 
     #[test]
     fn network_policies() {
-        let acl = vec![(Source::Personal, None, parse_file("0.0.0.0/0\n::/0\n"))];
+        let acl = vec![Acl::new(
+            Source::Personal,
+            None,
+            parse_file("0.0.0.0/0\n::/0\n"),
+        )];
         let from: IpAddr = "10.1.1.1".parse().unwrap();
         let p = Policy {
             forbidden: vec!["192.0.2.0/24".parse().unwrap()],
@@ -485,7 +529,7 @@ mod tests {
                 policy,
                 ingress.parse().unwrap(),
                 &req(target),
-                &[(Source::Personal, None, acl.clone())],
+                &[Acl::new(Source::Personal, None, acl.clone())],
                 0,
             );
             assert_eq!(
@@ -505,7 +549,7 @@ mod tests {
             &policy(),
             "127.0.0.1".parse().unwrap(),
             &req("192.0.2.7"),
-            &[(Source::Personal, None, acl)],
+            &[Acl::new(Source::Personal, None, acl)],
             0,
         );
         assert!(matches!(d, Decision::Allowed(_)), "{d:?}");

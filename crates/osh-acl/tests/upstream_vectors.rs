@@ -5,12 +5,12 @@
 // Test code: a bad vector must fail loudly.
 #![allow(clippy::unwrap_used)]
 
-use osh_acl::{Decision, Entry, Policy, Request, Source, decide, parse_file};
+use osh_acl::{Acl, Decision, Entry, Policy, Request, Source, decide, parse_file};
 
 fn replay(acl: &str, table: &str) {
     let entries = parse_file(acl);
     assert_eq!(entries.len(), 8);
-    let sources = [(Source::Personal, None, entries)];
+    let sources = [Acl::new(Source::Personal, None, entries)];
     let policy = Policy {
         ipv4: true,
         ipv6: true,

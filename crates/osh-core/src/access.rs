@@ -178,19 +178,47 @@ pub fn check_limits(plugin: &str, account: &str, e: &Entry) -> Result<()> {
 
 /// The ACLs an account's accesses come from, each with its source and
 /// group: the one assembly that the access decision and every listing use,
-/// so a listing never shows an access the decision would not grant (group
-/// member and guest files join here).
+/// so a listing never shows an access the decision would not grant. A
+/// group counts where the OS says the account is in `keyGROUP`: as a
+/// member with the `allowed.ip.GROUP` link (the group's servers), as a
+/// guest otherwise (its `allowed.partial.GROUP` lines, bounded by the
+/// group's servers).
 #[must_use]
-pub fn sources(account: &str) -> Vec<(osh_acl::Source, Option<String>, Vec<Entry>)> {
-    let acl = |file: &str| {
-        std::fs::read_to_string(paths::allowkeeper_dir(account).join(file))
+pub fn sources(account: &str, groups: &crate::unix::Memberships) -> Vec<osh_acl::Acl> {
+    sources_cached(account, groups, &mut std::collections::HashMap::new())
+}
+
+/// [`sources`], with each group's servers read once into `cache` for
+/// callers that go over many accounts (`whoHasAccessTo`).
+pub fn sources_cached(
+    account: &str,
+    groups: &crate::unix::Memberships,
+    cache: &mut std::collections::HashMap<String, Vec<Entry>>,
+) -> Vec<osh_acl::Acl> {
+    use osh_acl::{Acl, Source};
+    let read = |path: &Path| {
+        std::fs::read_to_string(path)
             .map(|t| osh_acl::parse_file(&t))
             .unwrap_or_default()
     };
-    vec![
-        (osh_acl::Source::Personal, None, acl("allowed.private")),
-        (osh_acl::Source::PersonalLegacy, None, acl("allowed.ip")),
-    ]
+    let dir = paths::allowkeeper_dir(account);
+    let mut out = vec![
+        Acl::new(Source::Personal, None, read(&dir.join("allowed.private"))),
+        Acl::new(Source::PersonalLegacy, None, read(&dir.join("allowed.ip"))),
+    ];
+    for g in crate::group::of_account(groups) {
+        let servers = cache
+            .entry(g.clone())
+            .or_insert_with(|| read(&crate::group::acl_path(&g)))
+            .clone();
+        if crate::group::member_link(account, &g).is_symlink() {
+            out.push(Acl::new(Source::GroupMember, Some(g), servers));
+        } else {
+            let mine = read(&crate::group::guest_file(account, &g));
+            out.push(Acl::new(Source::GroupGuest, Some(g), mine).within(servers));
+        }
+    }
+    out
 }
 
 /// The JSON of an ACL line as listings show it.
@@ -230,15 +258,33 @@ const PERSONAL_SPEC: &[Opt] = &[
 ];
 
 /// The connection test before an access is added (see [`crate::reach`]):
-/// with the account's egress keys (the forced one if given), only where the
-/// egress policy would let the connection go.
+/// with the account's egress keys (the forced one if given).
 fn try_target(ctx: &Ctx, account: &str, target: &Entry, force_key: Option<&str>) -> Result<()> {
     let home = if account == ctx.account.name {
         ctx.account.home.clone()
     } else {
         crate::account::bastion_account(account)?.home
     };
-    let keys: Vec<crate::keys::EgressKey> = crate::keys::egress_keys(&home)
+    test_connection(
+        ctx,
+        account,
+        target,
+        crate::keys::egress_keys(&home),
+        force_key,
+    )
+}
+
+/// Try `keys` (the forced one only, if given) on `target`, only where the
+/// egress policy would let the connection go; `login` names the remote
+/// user when the access is for any user (`defaultLogin`, or it).
+pub fn test_connection(
+    ctx: &Ctx,
+    login: &str,
+    target: &Entry,
+    keys: Vec<crate::keys::EgressKey>,
+    force_key: Option<&str>,
+) -> Result<()> {
+    let keys: Vec<crate::keys::EgressKey> = keys
         .into_iter()
         .filter(|k| force_key.is_none_or(|f| k.key.fingerprint == f))
         .collect();
@@ -254,7 +300,11 @@ fn try_target(ctx: &Ctx, account: &str, target: &Entry, force_key: Option<&str>)
             user: target.user.clone(),
             port: target.port,
         },
-        &[(osh_acl::Source::Personal, None, vec![target.clone()])],
+        &[osh_acl::Acl::new(
+            osh_acl::Source::Personal,
+            None,
+            vec![target.clone()],
+        )],
         crate::time::epoch(),
     ) {
         osh_acl::Decision::Allowed(_) => None,
@@ -266,7 +316,7 @@ fn try_target(ctx: &Ctx, account: &str, target: &Entry, force_key: Option<&str>)
     };
     let user = target.user.clone().unwrap_or_else(|| {
         if ctx.config.defaultLogin.is_empty() {
-            account.to_owned()
+            login.to_owned()
         } else {
             ctx.config.defaultLogin.clone()
         }
@@ -303,22 +353,14 @@ fn try_target(ctx: &Ctx, account: &str, target: &Entry, force_key: Option<&str>)
     }
 }
 
-/// The four personal-access plugins, one path: the target from osh's own
-/// `--host`/`--user`/`--port` (with `--user-any`/`--port-any` said
-/// explicitly, so no access is wider by accident), checked here for a quick
-/// answer, then the allowkeeper helper, which checks it all again.
-pub fn change_personal(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) -> Result<Reply> {
-    let p = ctx.options(PERSONAL_SPEC)?;
-    let account = if on_self {
-        ctx.account.name.clone()
-    } else {
-        crate::plugin::target_account(&p, "account")?.name
-    };
+/// The access a plugin is asked about, from osh's own `--host`/`--user`/
+/// `--port`, with `--user-any`/`--port-any` said explicitly (or `*`), so
+/// that no access is wider by accident: the host as given, and the line.
+pub fn asked_target(ctx: &Ctx, p: &crate::getopt::Parsed) -> Result<(String, Entry)> {
     let host = ctx
         .host
         .clone()
         .ok_or_else(|| Reply::missing(format!("Missing parameter --host\n{HELP_TARGET}")))?;
-    // `*` is The Bastion's spelling of "any" for both.
     let user = match (ctx.user.as_deref(), p.flag("user-any")) {
         (Some("*"), false) | (None, true) => None,
         (Some(u), false) => Some(u.to_owned()),
@@ -342,7 +384,22 @@ pub fn change_personal(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) ->
             )));
         }
     };
-    let target = target(&host, user.as_deref(), port)?;
+    let t = target(&host, user.as_deref(), port)?;
+    Ok((host, t))
+}
+
+/// The four personal-access plugins, one path: the target from osh's own
+/// `--host`/`--user`/`--port` (with `--user-any`/`--port-any` said
+/// explicitly, so no access is wider by accident), checked here for a quick
+/// answer, then the allowkeeper helper, which checks it all again.
+pub fn change_personal(ctx: &mut Ctx, plugin: &str, on_self: bool, add: bool) -> Result<Reply> {
+    let p = ctx.options(PERSONAL_SPEC)?;
+    let account = if on_self {
+        ctx.account.name.clone()
+    } else {
+        crate::plugin::target_account(&p, "account")?.name
+    };
+    let (host, target) = asked_target(ctx, &p)?;
     let force_key = p.str("force-key").filter(|_| add);
     // Every option is checked before the connection test.
     let ttl = p

@@ -205,6 +205,44 @@ impl Caller {
         Ok(())
     }
 
+    /// Fail unless the caller holds `role` in `group` (which must exist).
+    /// A superowner passes, and that use of its power is logged as a
+    /// `security` event `superowner-override` naming `helper`; root passes.
+    pub fn require_role(&self, group: &str, role: crate::group::Role, helper: &str) -> Result<()> {
+        crate::group::existing(group)?;
+        if self.is_root() || crate::group::has_role(&self.name, &self.groups, group, role) {
+            return Ok(());
+        }
+        if account::is_superowner(&self.name, &self.groups, &self.config) {
+            let params = format!("group={group} role={}", role.as_str());
+            let plugin = format!("osh-{helper}");
+            crate::logging::logger(&self.config).log(
+                &crate::events::Security {
+                    kind: "superowner-override",
+                    account: &self.name,
+                    plugin: &plugin,
+                    params: &params,
+                    ..Default::default()
+                }
+                .event(&crate::logging::uniqid()),
+            );
+            return Ok(());
+        }
+        Err(Reply::new(
+            role.lacking(),
+            format!("Sorry, you're not {} of group {group}", role.with_article()),
+        ))
+    }
+
+    /// Fail unless the caller may make request `req`: its role in a group,
+    /// or its grant.
+    pub fn require_for<R: Request>(&self, req: &R) -> Result<()> {
+        match req.role() {
+            Some((group, role)) => self.require_role(group, role, R::HELPER),
+            None => self.require(req.right()),
+        }
+    }
+
     /// Fail unless the caller may run `cmd`.
     pub fn require(&self, cmd: &str) -> Result<()> {
         if self.may_run(cmd) {
@@ -311,7 +349,7 @@ pub fn serve_stream<R: Request>(
     crate::logging::log_panics();
     let (reply, stream) = match caller(R::RUNAS).and_then(|c| {
         let req = read_request::<R>()?;
-        c.require(req.right())?;
+        c.require_for(&req)?;
         f(&c, req)
     }) {
         Ok((r, s)) => (r, Some(s)),
@@ -338,7 +376,7 @@ pub fn serve<R: Request>(f: fn(&Caller, R) -> Result<Reply>) -> std::process::Ex
     crate::logging::log_panics();
     let reply = match caller(R::RUNAS).and_then(|c| {
         let req = read_request::<R>()?;
-        c.require(req.right())?;
+        c.require_for(&req)?;
         f(&c, req)
     }) {
         Ok(r) | Err(r) => r,

@@ -215,27 +215,7 @@ pub fn generate_egress(
             "A key of this kind was generated this very second, try again",
         ));
     }
-    let mut cmd = Command::new(crate::paths::tool::SSH_KEYGEN);
-    cmd.args(["-q", "-N", "", "-t", algo, "-C", &comment, "-f"])
-        .arg(&path);
-    if algo != "ed25519" {
-        cmd.args(["-b", &size.to_string()]);
-    }
-    let out = cmd.output().map_err(|e| {
-        Reply::new(
-            crate::Code::ERR_SSH_KEYGEN_FAILED,
-            format!("Couldn't run ssh-keygen: {e}"),
-        )
-    })?;
-    if !out.status.success() {
-        return Err(Reply::new(
-            crate::Code::ERR_SSH_KEYGEN_FAILED,
-            format!(
-                "ssh-keygen failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-        ));
-    }
+    keygen(&path, algo, size, &comment)?;
     Ok(path)
 }
 
@@ -272,15 +252,25 @@ pub struct EgressKey {
 /// An account's egress key pairs, newest first (the epoch ends the name).
 #[must_use]
 pub fn egress_keys(home: &Path) -> Vec<EgressKey> {
-    let mut out: Vec<EgressKey> = std::fs::read_dir(home.join(".ssh"))
+    key_pairs(&home.join(".ssh"), "_private.")
+}
+
+/// The key pairs `id_*MARKER<epoch>` of a directory, newest first: an
+/// account's (`_private.`) or a group's (`_GROUP.`).
+#[must_use]
+pub fn key_pairs(dir: &Path, marker: &str) -> Vec<EgressKey> {
+    let mut out: Vec<EgressKey> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            let private = name
-                .strip_suffix(".pub")
-                .filter(|n| n.starts_with("id_") && n.contains("_private."))?;
+            let private = name.strip_suffix(".pub").filter(|n| {
+                n.starts_with("id_")
+                    && n.rsplit_once(marker).is_some_and(|(_, epoch)| {
+                        !epoch.is_empty() && epoch.bytes().all(|b| b.is_ascii_digit())
+                    })
+            })?;
             let key = PublicKey::parse(&std::fs::read_to_string(e.path()).ok()?).ok()?;
             let mtime = e
                 .metadata()
@@ -301,18 +291,89 @@ pub fn egress_keys(home: &Path) -> Vec<EgressKey> {
     out
 }
 
-/// The egress keys as `selfListEgressKeys` shows them: keyed by fingerprint,
-/// each line with the `from="..."` to install on servers.
+/// The JSON of key pairs as listings show them: keyed by fingerprint, each
+/// line with the `from="..."` to install on servers.
 #[must_use]
-pub fn egress_keys_value(home: &Path, from: &[String]) -> Value {
+pub fn pairs_value(pairs: &[EgressKey], from: &[String]) -> Value {
     let mut out = serde_json::Map::new();
-    for k in egress_keys(home) {
+    for k in pairs {
         let mut v = json!(k.key.with_from(from));
         v["fullpath"] = json!(k.private);
         v["mtime"] = json!(k.mtime);
         out.insert(k.key.fingerprint.clone(), v);
     }
     Value::Object(out)
+}
+
+/// The algorithm and size of a key to generate, from `--algo`/`--size`
+/// as users give them, within the egress key policy.
+pub fn egress_kind(config: &Config, algo: &str, size: Option<i64>) -> Result<(String, i64)> {
+    if !config.allowedEgressSshAlgorithms.iter().any(|a| a == algo) {
+        return Err(Reply::new(
+            crate::Code::KO_FORBIDDEN_ALGORITHM,
+            format!(
+                "Allowed algorithms: {}",
+                config.allowedEgressSshAlgorithms.join(", ")
+            ),
+        ));
+    }
+    let (min, max) = (
+        config.minimumEgressRsaKeySize,
+        config.maximumEgressRsaKeySize,
+    );
+    let size = match (algo, size) {
+        ("ed25519", None | Some(256)) => 256,
+        ("ecdsa", None) => 521,
+        ("ecdsa", Some(s)) if [256, 384, 521].contains(&s) => s,
+        ("rsa", None) => 4096.clamp(min, max),
+        ("rsa", Some(s)) if s < min => {
+            return Err(Reply::new(
+                crate::Code::KO_KEY_SIZE_TOO_SMALL,
+                format!("The size is below the minimum configured key size ({min})"),
+            ));
+        }
+        ("rsa", Some(s)) if s > max => {
+            return Err(Reply::new(
+                crate::Code::KO_KEY_SIZE_TOO_BIG,
+                format!("The size is above the maximum configured key size ({max})"),
+            ));
+        }
+        ("rsa", Some(s)) => s,
+        _ => return Err(Reply::invalid("Invalid --size for this algorithm")),
+    };
+    Ok((algo.to_owned(), size))
+}
+
+/// Run `ssh-keygen` for a new pair at `path` (no passphrase, `comment`).
+pub fn keygen(path: &Path, algo: &str, size: i64, comment: &str) -> Result<()> {
+    let mut cmd = Command::new(crate::paths::tool::SSH_KEYGEN);
+    cmd.args(["-q", "-N", "", "-t", algo, "-C", comment, "-f"])
+        .arg(path);
+    if algo != "ed25519" {
+        cmd.args(["-b", &size.to_string()]);
+    }
+    let out = cmd.output().map_err(|e| {
+        Reply::new(
+            crate::Code::ERR_SSH_KEYGEN_FAILED,
+            format!("Couldn't run ssh-keygen: {e}"),
+        )
+    })?;
+    if !out.status.success() {
+        return Err(Reply::new(
+            crate::Code::ERR_SSH_KEYGEN_FAILED,
+            format!(
+                "ssh-keygen failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The egress keys as `selfListEgressKeys` shows them.
+#[must_use]
+pub fn egress_keys_value(home: &Path, from: &[String]) -> Value {
+    pairs_value(&egress_keys(home), from)
 }
 
 #[cfg(test)]

@@ -44,6 +44,10 @@ pub fn helper(name: &str) -> PathBuf {
 
 /// The configuration directory.
 pub const ETC: &str = "/etc/bastion";
+/// Group egress keys, one directory per group, owned by `keykeeper`.
+pub const KEYKEEPER_HOME: &str = "/home/keykeeper";
+/// Archives of deleted groups (root only).
+pub const OLDKEEPER_GROUPS: &str = "/home/oldkeeper/groups";
 /// Per-account public flags and ACLs, owned by `allowkeeper`.
 pub const ALLOWKEEPER_HOME: &str = "/home/allowkeeper";
 /// Maintenance-mode flag file: while it exists only admins may log in.
@@ -92,6 +96,8 @@ pub mod tool {
     pub const GROUPADD: &str = "/usr/sbin/groupadd";
     /// `groupdel`.
     pub const GROUPDEL: &str = "/usr/sbin/groupdel";
+    /// `setfacl` (acl).
+    pub const SETFACL: &str = "/usr/bin/setfacl";
     /// `gpasswd`.
     pub const GPASSWD: &str = "/usr/bin/gpasswd";
 }

@@ -195,6 +195,24 @@ impl Ctx {
         if r.is_ok() { Ok(r) } else { Err(r) }
     }
 
+    /// Ask for `sentence` to be typed on standard input before something
+    /// that can't be undone; anything else aborts with The Bastion's
+    /// `ERR_OPERATOR_IS_DRUNK`.
+    pub fn confirm(&self, what: &str, sentence: &str) -> Result<()> {
+        self.out.info(&format!(
+            "!!! You are about to {what}. To confirm, type exactly:\n{sentence}"
+        ));
+        let answer = self.stdin(4096)?;
+        if answer.lines().next().map(str::trim) == Some(sentence) {
+            Ok(())
+        } else {
+            Err(Reply::new(
+                crate::Code::ERR_OPERATOR_IS_DRUNK,
+                "You're drunk, apparently, aborted.",
+            ))
+        }
+    }
+
     /// Read standard input up to `max` bytes; more is cut, never waited on forever.
     pub fn stdin(&self, max: u64) -> Result<String> {
         let mut buf = Vec::new();

@@ -9,14 +9,23 @@
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
+pub use crate::group::Role;
+
 /// A request to a privileged helper.
 pub trait Request: Serialize + DeserializeOwned {
     /// The helper, `bin/helper/osh-HELPER`.
     const HELPER: &'static str;
     /// The user it runs as (`sudo -u`), and the only one it agrees to run as.
     const RUNAS: &'static str;
-    /// The restricted command whose grant the caller needs for this request.
+    /// The restricted command whose grant the caller needs for this request
+    /// (unused when [`Request::role`] names a role instead).
     fn right(&self) -> &'static str;
+    /// The role in a group the caller needs instead of a grant: the helper
+    /// checks it from the OS (superowners pass, logged), so that no sudoers
+    /// rule is ever written per group.
+    fn role(&self) -> Option<(&str, Role)> {
+        None
+    }
 }
 
 /// `osh-accountCreate`: create an account.
@@ -286,6 +295,196 @@ impl Request for PersonalAccess {
     }
 }
 
+/// `osh-groupCreate`: create a group and make `owner` its owner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupCreate {
+    /// The group.
+    pub group: String,
+    /// Its first owner.
+    pub owner: String,
+    /// The egress key's algorithm (none with `no_key`).
+    pub algo: Option<String>,
+    /// Its size.
+    pub size: Option<i64>,
+    /// `--no-key`.
+    pub no_key: bool,
+}
+
+impl Request for GroupCreate {
+    const HELPER: &'static str = "groupCreate";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "groupCreate"
+    }
+}
+
+/// `osh-groupDelete`: delete a group (`groupDelete`, a grant) or destroy
+/// it (`groupDestroy`, by its owners), archiving its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDelete {
+    /// The group.
+    pub group: String,
+    /// As `groupDestroy` (an owner's right) rather than `groupDelete`.
+    pub destroy: bool,
+}
+
+impl Request for GroupDelete {
+    const HELPER: &'static str = "groupDelete";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "groupDelete"
+    }
+    fn role(&self) -> Option<(&str, Role)> {
+        self.destroy.then_some((self.group.as_str(), Role::Owner))
+    }
+}
+
+/// `osh-groupSetRole`: give or take a role (owner, gatekeeper, aclkeeper,
+/// member) in a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupRole {
+    /// The group.
+    pub group: String,
+    /// The account.
+    pub account: String,
+    /// The role (a guest is made by [`GroupAccess`]).
+    pub role: Role,
+    /// Give (`true`) or take.
+    pub add: bool,
+}
+
+impl Request for GroupRole {
+    const HELPER: &'static str = "groupSetRole";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "-"
+    }
+    fn role(&self) -> Option<(&str, Role)> {
+        Some((self.group.as_str(), self.role.managed_by()))
+    }
+}
+
+/// `osh-groupAccess`: add or remove a server of a group (for aclkeepers),
+/// or a guest's access to one of them (for gatekeepers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupAccess {
+    /// The group.
+    pub group: String,
+    /// The guest, or `None` for the group's own servers list.
+    pub guest: Option<String>,
+    /// Add (`true`) or remove.
+    pub add: bool,
+    /// `[user@]host[/prefix][:port]`.
+    pub target: String,
+    /// A fingerprint of one of the group's keys.
+    pub force_key: Option<String>,
+    /// Seconds until it expires.
+    pub ttl: Option<i64>,
+    /// A comment.
+    pub comment: Option<String>,
+}
+
+impl Request for GroupAccess {
+    const HELPER: &'static str = "groupAccess";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "-"
+    }
+    fn role(&self) -> Option<(&str, Role)> {
+        let role = if self.guest.is_some() {
+            Role::Gatekeeper
+        } else {
+            Role::Aclkeeper
+        };
+        Some((self.group.as_str(), role))
+    }
+}
+
+/// One line of a servers list given whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerLine {
+    /// `[user@]IP[/prefix][:port]`, resolved.
+    pub target: String,
+    /// Its comment.
+    pub comment: Option<String>,
+}
+
+/// `osh-groupSetServers`: replace a group's servers list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSetServers {
+    /// The group.
+    pub group: String,
+    /// The new list.
+    pub servers: Vec<ServerLine>,
+}
+
+impl Request for GroupSetServers {
+    const HELPER: &'static str = "groupSetServers";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "-"
+    }
+    fn role(&self) -> Option<(&str, Role)> {
+        Some((self.group.as_str(), Role::Aclkeeper))
+    }
+}
+
+/// `osh-groupKey`: generate or delete an egress key of a group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupKey {
+    /// The group.
+    pub group: String,
+    /// Generate (`algo`, `size`) or delete (`id`).
+    pub generate: bool,
+    /// The algorithm of a new key.
+    pub algo: Option<String>,
+    /// Its size.
+    pub size: Option<i64>,
+    /// The id of the key to delete (as `groupInfo` shows it).
+    pub id: Option<String>,
+}
+
+impl Request for GroupKey {
+    const HELPER: &'static str = "groupKey";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "-"
+    }
+    fn role(&self) -> Option<(&str, Role)> {
+        Some((self.group.as_str(), Role::Owner))
+    }
+}
+
+/// `osh-groupModify`: change one setting of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupModify {
+    /// The group.
+    pub group: String,
+    /// `mfa_required`, `idle_lock_timeout`, `idle_kill_timeout`, `guest_ttl_limit`.
+    pub key: String,
+    /// The value, checked by the helper (`None`: back to the default).
+    pub value: Option<String>,
+}
+
+impl Request for GroupModify {
+    const HELPER: &'static str = "groupModify";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "-"
+    }
+    fn role(&self) -> Option<(&str, Role)> {
+        Some((self.group.as_str(), Role::Owner))
+    }
+}
+
 /// Every helper and the user it runs as, from the types above: the sudoers
 /// template is checked against this list.
 pub const HELPERS: &[(&str, &str)] = &[
@@ -300,6 +499,13 @@ pub const HELPERS: &[(&str, &str)] = &[
     (AccountSessions::HELPER, AccountSessions::RUNAS),
     (AccountRead::HELPER, AccountRead::RUNAS),
     (PersonalAccess::HELPER, PersonalAccess::RUNAS),
+    (GroupCreate::HELPER, GroupCreate::RUNAS),
+    (GroupDelete::HELPER, GroupDelete::RUNAS),
+    (GroupRole::HELPER, GroupRole::RUNAS),
+    (GroupAccess::HELPER, GroupAccess::RUNAS),
+    (GroupSetServers::HELPER, GroupSetServers::RUNAS),
+    (GroupKey::HELPER, GroupKey::RUNAS),
+    (GroupModify::HELPER, GroupModify::RUNAS),
 ];
 
 /// Parse a request; unknown fields are refused, so a plugin and a helper

@@ -84,6 +84,23 @@ pub fn human(secs: u64) -> String {
     if text.is_empty() { "0s".into() } else { text }
 }
 
+/// A duration as The Bastion shows one: `HH:MM:SS`, with `Nd+` before it
+/// past a day.
+#[must_use]
+pub fn duration_human(secs: u64) -> String {
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3_600,
+        secs % 3_600 / 60,
+        secs % 60,
+    );
+    if d > 0 {
+        format!("{d}d+{h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
+    }
+}
+
 /// An epoch in the bastion's local time, by a `strftime` format; the raw
 /// number if it can't be shown.
 #[must_use]

@@ -27,6 +27,11 @@ pub fn group(name: &str) -> Option<Group> {
 }
 
 /// Names of every group `name` belongs to (primary included).
+///
+/// The gids come from NSS; their names from one pass over `/etc/group`
+/// where it holds them (a bastion with ten thousand groups has forty
+/// thousand lines there, and one NSS lookup per gid rescans them all),
+/// from NSS for any it does not.
 #[must_use]
 pub fn groups_of(name: &str) -> Vec<String> {
     let Some(u) = user(name) else {
@@ -36,10 +41,95 @@ pub fn groups_of(name: &str) -> Vec<String> {
         return Vec::new();
     };
     let gids: Vec<Gid> = getgrouplist(&cname, u.gid).unwrap_or_default();
+    let db = GroupDb::load();
     gids.into_iter()
-        .filter_map(|g| Group::from_gid(g).ok().flatten())
-        .map(|g| g.name)
+        .filter_map(|g| {
+            db.by_gid(g.as_raw())
+                .map(|e| e.name.clone())
+                .or_else(|| Group::from_gid(g).ok().flatten().map(|g| g.name))
+        })
         .collect()
+}
+
+/// One line of the group database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupEntry {
+    /// The group's name.
+    pub name: String,
+    /// Its gid.
+    pub gid: u32,
+    /// Its supplementary members.
+    pub members: Vec<String>,
+}
+
+/// The group database, read once: listings over every group (`groupList`,
+/// `whoHasAccessTo`) and membership lookups cost one pass, not one per group.
+#[derive(Debug, Clone, Default)]
+pub struct GroupDb {
+    entries: Vec<GroupEntry>,
+    by_name: std::collections::HashMap<String, usize>,
+    by_gid: std::collections::HashMap<u32, usize>,
+}
+
+impl GroupDb {
+    /// `/etc/group` as it is now (empty if unreadable).
+    #[must_use]
+    pub fn load() -> Self {
+        Self::parse(&std::fs::read_to_string("/etc/group").unwrap_or_default())
+    }
+
+    /// A database from the text of a group file.
+    #[must_use]
+    pub fn parse(text: &str) -> Self {
+        let mut db = Self::default();
+        for line in text.lines() {
+            let mut f = line.split(':');
+            let (Some(name), Some(_), Some(gid), members) =
+                (f.next(), f.next(), f.next(), f.next())
+            else {
+                continue;
+            };
+            let Ok(gid) = gid.parse() else { continue };
+            let members = members
+                .unwrap_or("")
+                .split(',')
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect();
+            db.by_name.insert(name.to_owned(), db.entries.len());
+            db.by_gid.entry(gid).or_insert(db.entries.len());
+            db.entries.push(GroupEntry {
+                name: name.to_owned(),
+                gid,
+                members,
+            });
+        }
+        db
+    }
+
+    /// Every group.
+    #[must_use]
+    pub fn entries(&self) -> &[GroupEntry] {
+        &self.entries
+    }
+
+    /// A group by name.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&GroupEntry> {
+        self.by_name.get(name).map(|i| &self.entries[*i])
+    }
+
+    /// A group by gid.
+    #[must_use]
+    pub fn by_gid(&self, gid: u32) -> Option<&GroupEntry> {
+        self.by_gid.get(&gid).map(|i| &self.entries[*i])
+    }
+
+    /// The supplementary members of `name` (none if it does not exist).
+    #[must_use]
+    pub fn members(&self, name: &str) -> &[String] {
+        self.get(name).map_or(&[], |e| e.members.as_slice())
+    }
 }
 
 /// A cached view of one user's groups, built once per process (a group
@@ -62,6 +152,12 @@ impl Memberships {
     #[must_use]
     pub fn contains(&self, group: &str) -> bool {
         self.names.iter().any(|g| g == group)
+    }
+
+    /// The groups named in `names` (for tests and callers that know them).
+    #[must_use]
+    pub fn from_names(names: Vec<String>) -> Self {
+        Self { names }
     }
 
     /// All group names.

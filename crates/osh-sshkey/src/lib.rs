@@ -132,6 +132,15 @@ impl PublicKey {
         k
     }
 
+    /// A short id for the key, stable across listings (`id` and 8 hex
+    /// digits of the SHA-256 of its blob), as `groupDelEgressKey --id` takes.
+    #[must_use]
+    pub fn id(&self) -> String {
+        let d = Sha256::digest(self.base64.as_bytes());
+        let hex: String = d.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!("id{hex}")
+    }
+
     /// The algorithm name used in `allowed*SshAlgorithms` (`rsa`, `ecdsa`, `ed25519-sk`, ...).
     #[must_use]
     pub fn algorithm(&self) -> String {

@@ -22,17 +22,10 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let name = plugin::account_name(&p, "account")?;
     if !p.flag("no-confirm") {
-        let sentence = format!("Yes, do as I say and delete {name}, kthxbye");
-        ctx.out.info(&format!(
-            "!!! You are about to delete the account {name}. To confirm, type exactly:\n{sentence}"
-        ));
-        let answer = ctx.stdin(4096)?;
-        if answer.lines().next().map(str::trim) != Some(sentence.as_str()) {
-            return Err(Reply::new(
-                osh_core::Code::KO_NOT_CONFIRMED,
-                "You didn't type the confirmation sentence, aborting",
-            ));
-        }
+        ctx.confirm(
+            &format!("delete the account {name}"),
+            &format!("Yes, do as I say and delete {name}, kthxbye"),
+        )?;
     }
     let r = ctx.helper(&AccountDelete {
         account: name.to_owned(),

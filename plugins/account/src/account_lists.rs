@@ -30,7 +30,8 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str)];
 fn accesses(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let acct = plugin::target_account(&p, "account")?;
-    let (text, reply) = osh_core::render::accesses(&acct.name);
+    let (text, reply) =
+        osh_core::render::accesses(&acct.name, &osh_core::unix::Memberships::of(&acct.name));
     ctx.out.info(&text);
     Ok(reply)
 }

@@ -11,6 +11,7 @@ fn catalogue() -> Vec<Plugin> {
         osh_plugins_misc::PLUGINS,
         osh_plugins_self::PLUGINS,
         osh_plugins_account::PLUGINS,
+        osh_plugins_group::PLUGINS,
     ]
     .concat()
 }

@@ -26,7 +26,7 @@ pub const EGRESS_KEYS: Plugin = Plugin {
 
 fn self_accesses(ctx: &mut Ctx) -> Result<Reply> {
     ctx.options(&[])?;
-    let (text, reply) = osh_core::render::accesses(&ctx.account.name);
+    let (text, reply) = osh_core::render::accesses(&ctx.account.name, &ctx.groups);
     ctx.out.info(&text);
     Ok(reply)
 }

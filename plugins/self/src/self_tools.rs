@@ -56,29 +56,9 @@ fn generate(ctx: &mut Ctx) -> Result<Reply> {
         .str("algo")
         .ok_or_else(|| Reply::missing("Missing --algo (rsa, ecdsa or ed25519)"))?;
     let c = &ctx.config;
-    if !c.allowedEgressSshAlgorithms.iter().any(|a| a == algo) {
-        return Err(Reply::new(
-            osh_core::Code::KO_FORBIDDEN_ALGORITHM,
-            format!(
-                "Allowed algorithms: {}",
-                c.allowedEgressSshAlgorithms.join(", ")
-            ),
-        ));
-    }
-    let size = match (algo, p.int("size")) {
-        ("ed25519", _) => 256,
-        ("ecdsa", None) => 521,
-        ("ecdsa", Some(s)) if [256, 384, 521].contains(&s) => s,
-        ("rsa", None) => 4096.clamp(c.minimumEgressRsaKeySize, c.maximumEgressRsaKeySize),
-        ("rsa", Some(s))
-            if (c.minimumEgressRsaKeySize..=c.maximumEgressRsaKeySize).contains(&s) =>
-        {
-            s
-        }
-        _ => return Err(Reply::invalid("Invalid --size for this algorithm")),
-    };
+    let (algo, size) = keys::egress_kind(c, algo, p.int("size"))?;
     let cfg = osh_core::config::Config {
-        defaultAccountEgressKeyAlgorithm: algo.to_owned(),
+        defaultAccountEgressKeyAlgorithm: algo,
         defaultAccountEgressKeySize: size,
         ..c.clone()
     };

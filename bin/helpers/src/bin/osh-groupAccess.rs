@@ -1,0 +1,5 @@
+//! Helper `osh-groupAccess`: see [`osh_helpers::group_access`].
+
+fn main() -> std::process::ExitCode {
+    osh_core::helper::serve(osh_helpers::group_access::run)
+}
