@@ -141,6 +141,18 @@ pub(crate) fn plugin_branch(sh: &mut Shell, req: &Request, groups: &Memberships)
         sh.close(&open, i32::from(exit.code()), comment);
         say_error(sh.json, exit, comment, msg)
     };
+    // A network given to a plugin must be written as its network address
+    // (10.0.0.0/24, not 10.0.0.7/24): what is meant is then never a guess.
+    if let Some(h) = req.host.as_deref().filter(|h| h.contains('/')) {
+        let canonical = h.parse::<ipnet::IpNet>().is_ok_and(|n| n.trunc() == n);
+        if !canonical {
+            let msg = format!(
+                "Invalid host '{}': a network is written as its network address (like 10.0.0.0/24)",
+                osh_core::ui::clean(h)
+            );
+            return refuse(sh, Exit::InvalidRemoteHost, "invalid_remote_host", &msg);
+        }
+    }
     let Some((class, path)) = found else {
         return refuse(
             sh,

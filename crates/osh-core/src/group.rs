@@ -224,7 +224,8 @@ pub fn has_role(account: &str, groups: &Memberships, group: &str, role: Role) ->
     }
 }
 
-/// Who holds which role in a group, each list sorted.
+/// Who holds which role in a group, each list in the group database's
+/// order (the order they were given the role, as The Bastion lists them).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Roles {
     /// Owners.
@@ -244,14 +245,11 @@ impl Roles {
     #[must_use]
     pub fn of(group: &str, db: &GroupDb) -> Self {
         let list = |role: Role| -> Vec<String> {
-            let mut v: Vec<String> = db
-                .members(&role_group(group, role))
+            db.members(&role_group(group, role))
                 .iter()
                 .filter(|m| m.as_str() != "allowkeeper")
                 .cloned()
-                .collect();
-            v.sort();
-            v
+                .collect::<Vec<String>>()
         };
         let (members, guests) = list(Role::Member)
             .into_iter()

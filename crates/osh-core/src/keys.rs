@@ -329,14 +329,16 @@ pub fn egress_kind(config: &Config, algo: &str, size: Option<i64>) -> Result<(St
         ("rsa", Some(s)) if s < min => {
             return Err(Reply::new(
                 crate::Code::KO_KEY_SIZE_TOO_SMALL,
-                format!("The size is below the minimum configured key size ({min})"),
+                format!(
+                    "For the selected algorithm, minimum configured key size for Egress by policy is {min} bits"
+                ),
             ));
         }
         ("rsa", Some(s)) if s > max => {
-            return Err(Reply::new(
-                crate::Code::KO_KEY_SIZE_TOO_BIG,
-                format!("The size is above the maximum configured key size ({max})"),
-            ));
+            // The Bastion has no maximum; osh enforces the documented one.
+            return Err(Reply::invalid(format!(
+                "For the selected algorithm, maximum configured key size for Egress by policy is {max} bits"
+            )));
         }
         ("rsa", Some(s)) => s,
         _ => return Err(Reply::invalid("Invalid --size for this algorithm")),

@@ -55,7 +55,7 @@ fn list(ctx: &mut Ctx) -> Result<Reply> {
     if !(crate::holds(ctx, &g, Role::Gatekeeper) || crate::holds(ctx, &g, Role::Owner)) {
         return Err(Reply::new(
             Role::Gatekeeper.lacking(),
-            format!("Sorry, you're not a gatekeeper of group {g}"),
+            format!("Sorry, you must be a gatekeeper of group {g} to do that"),
         ));
     }
     let now = osh_core::time::epoch();

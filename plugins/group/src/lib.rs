@@ -70,7 +70,10 @@ pub(crate) fn require(ctx: &Ctx, g: &str, role: Role) -> Result<()> {
     } else {
         Err(Reply::new(
             role.lacking(),
-            format!("Sorry, you're not {} of group {g}", role.with_article()),
+            format!(
+                "Sorry, you must be {} of group {g} to do that",
+                role.with_article()
+            ),
         ))
     }
 }

@@ -14,7 +14,9 @@
 //! `tee FILE` on the same stream, and the resident memory of osh and the
 //! recorder per live session (plain and zstd).
 //!
-//! Usage: osh-bench [plugin|egress|memory|sessions|all] [ROUNDS] [MB] | osh-bench load [CLIENTS] [SECONDS]   (run as root; OSH_BUILD_DIR or target/release)
+//! `osh-bench groups` measures the group paths at 10,000 groups and accounts.
+//!
+//! Usage: osh-bench [plugin|egress|memory|sessions|groups|all] [ROUNDS] [MB] | osh-bench load [CLIENTS] [SECONDS]   (run as root; OSH_BUILD_DIR or target/release)
 
 use std::time::Instant;
 
@@ -338,6 +340,121 @@ fn sessions_bench(sb: &Sandbox, rounds: usize) {
     );
 }
 
+/// `osh-bench groups`: 10,000 groups and 10,000 accounts (made by
+/// `osh-groups-gen`), one account in 100 groups of 1,000 servers each.
+fn groups_bench(sb: &Sandbox, rounds: usize) {
+    let generator = osh_tests::build_dir().join("osh-groups-gen");
+    let generator = if generator.is_file() {
+        generator
+    } else {
+        osh_tests::repo().join("target/release/osh-groups-gen")
+    };
+    let key = sb.admin_key();
+    let hub = sb.create_account("hub", 7000);
+    let lone = sb.create_account("lone", 7001);
+    let t = Instant::now();
+    let made = sb.root_ok(&format!("{} 10000 10000 hub 100 1000", generator.display()));
+    println!(
+        "osh-bench groups: {} (made in {:.0} s), {rounds} rounds",
+        made.trim(),
+        t.elapsed().as_secs_f64()
+    );
+    // The decision: a connection to a server no grant covers, so every line
+    // of the hub's 100 groups is weighed, against the same for an account in
+    // no group; both end at the decision (107) before any egress ssh.
+    let refused = ["root@10.250.0.1", "--", "true"];
+    let (mut h, mut l) = (vec![], vec![]);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        sb.ssh(&hub, "hub", &refused).code(107);
+        h.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        sb.ssh(&lone, "lone", &refused).code(107);
+        l.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (mh, ml) = (median(&mut h), median(&mut l));
+    println!(
+        "  egress decision, 100 groups x 1,000 servers: {mh:.1} ms against {ml:.1} ms with no group: +{:.1} ms  (target: at most 5 ms)",
+        mh - ml
+    );
+    let mut c = vec![];
+    let mut m = vec![];
+    for i in 0..rounds.min(10) {
+        let g = format!("new{i}");
+        let t = Instant::now();
+        sb.ssh(
+            &key,
+            "admin",
+            &[
+                "--osh",
+                "groupCreate",
+                "--group",
+                &g,
+                "--owner",
+                "admin",
+                "--algo",
+                "ed25519",
+            ],
+        )
+        .code(0);
+        c.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        sb.ssh(
+            &key,
+            "admin",
+            &[
+                "--osh",
+                "groupAddMember",
+                "--group",
+                &g,
+                "--account",
+                "lone",
+            ],
+        )
+        .code(0);
+        m.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "  groupCreate at 10,000 groups (ed25519 key): {:.1} ms wall  (target: at most 200 ms)",
+        median(&mut c)
+    );
+    println!(
+        "  groupAddMember at 10,000 groups: {:.1} ms wall",
+        median(&mut m)
+    );
+    let direct = |who: &str, class: &str, plugin: &str, args: &str| {
+        format!(
+            "setpriv --reuid {who} --regid {who} --init-groups env PLUGIN_JSON=DEFAULT /opt/osh/bin/plugin/{class}/{plugin} '' '' {args} >/dev/null"
+        )
+    };
+    let base = "setpriv --reuid admin --regid admin --init-groups /bin/true";
+    for (what, script) in [
+        (
+            "groupList (hub's 100)",
+            direct("hub", "open", "groupList", "'' ''"),
+        ),
+        (
+            "groupList --all (10,000)",
+            direct("hub", "open", "groupList", "'' '' --all"),
+        ),
+        (
+            "whoHasAccessTo 10.0.0.1 (10,000 accounts)",
+            direct("admin", "restricted", "whoHasAccessTo", "10.0.0.1 ''"),
+        ),
+    ] {
+        let (mut p, mut b) = (vec![], vec![]);
+        for _ in 0..rounds {
+            p.push(timed(sb, &script));
+            b.push(timed(sb, base));
+        }
+        let (mp, mb) = (median(&mut p), median(&mut b));
+        println!(
+            "  plugin alone, {what:<42} {:7.1} ms  (exec of true: {mb:.1} ms; target: under 100 ms)",
+            mp - mb
+        );
+    }
+}
+
 fn main() {
     assert!(
         nix::unistd::geteuid().is_root(),
@@ -368,6 +485,9 @@ fn main() {
     }
     if mode == "sessions" {
         sessions_bench(&sb, rounds);
+    }
+    if mode == "groups" {
+        groups_bench(&sb, rounds);
     }
     if mode == "load" {
         // osh-bench load [CLIENTS] [SECONDS]: concurrent egress sessions, then
