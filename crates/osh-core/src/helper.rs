@@ -230,7 +230,10 @@ impl Caller {
         }
         Err(Reply::new(
             role.lacking(),
-            format!("Sorry, you must be {} of group {group} to do that", role.with_article()),
+            format!(
+                "Sorry, you must be {} of group {group} to do that",
+                role.with_article()
+            ),
         ))
     }
 
