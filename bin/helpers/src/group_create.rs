@@ -185,10 +185,9 @@ fn build(
     // Bastion; each private half is 0440 keykeeper:keyGROUP.
     make_dir(&group::keys_dir(g), keeper.uid.as_raw(), ids[0], 0o755)?;
     // The installer's allowkeeper reads every group's list, as in The Bastion.
-    sys::set_member("allowkeeper", &names[0], true)?;
-    for role in [Role::Owner, Role::Aclkeeper, Role::Gatekeeper] {
-        sys::set_member(owner, &group::role_group(g, role), true)?;
-    }
+    sys::add_to_groups("allowkeeper", &names[..1])?;
+    // The owner: every keeper role, and member (its link follows).
+    sys::add_to_groups(owner, names)?;
     crate::group_role::make_member(owner, g)?;
     kind.map(|(algo, size)| crate::group_key::generate(caller, g, algo, *size))
         .transpose()

@@ -67,6 +67,16 @@ pub fn set_member(account: &str, group: &str, member: bool) -> Result<bool> {
     Ok(true)
 }
 
+/// Put `account` in every Unix group of `groups` in one rewrite of the
+/// group database (`usermod -a -G`), rather than one `gpasswd` each: with
+/// tens of thousands of groups, each rewrite is what a change costs.
+pub fn add_to_groups(account: &str, groups: &[String]) -> Result<()> {
+    run(
+        osh_core::paths::tool::USERMOD,
+        &["-a", "-G", &groups.join(","), account],
+    )
+}
+
 /// Set owner and mode of an existing path.
 pub fn own(path: &Path, uid: u32, gid: u32, mode: u32) -> Result<()> {
     std::os::unix::fs::chown(path, Some(uid), Some(gid)).at(path)?;

@@ -230,7 +230,12 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         .parse()
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let groups = osh_core::unix::Memberships::of(&sh.account.name);
-    let sources = osh_core::access::sources(&sh.account.name, &groups);
+    let sources = osh_core::access::sources_for(
+        &sh.account.name,
+        &groups,
+        &ipnet::IpNet::from(osh_acl::addr::ip(ip)),
+        &mut std::collections::HashMap::new(),
+    );
     let now = osh_core::time::epoch();
     let target = |mut e: osh_core::log::Event, allowed: bool| {
         e.set("allowed", if allowed { "true" } else { "false" });

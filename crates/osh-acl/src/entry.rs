@@ -280,6 +280,66 @@ pub fn parse_file(text: &str) -> Vec<Entry> {
         .collect()
 }
 
+/// The address part of a line's target (`[user@]ADDR[/prefix][:port]`).
+fn addr_of(target: &str) -> Option<&str> {
+    let rest = target.rsplit_once('@').map_or(target, |(_, r)| r);
+    if let Some(inner) = rest.strip_prefix('[') {
+        Some(inner.split_once(']')?.0)
+    } else if rest.matches(':').count() == 1 {
+        Some(rest.split_once(':')?.0)
+    } else {
+        Some(rest)
+    }
+}
+
+/// The lines of an ACL file's text that can grant `net`, and only those,
+/// parsed whole: the access decision reads every line of every ACL an
+/// account has on each connection, and most of them are about other
+/// networks (an account in 100 groups of 1,000 servers has 100,000). A
+/// line naming one IPv4 host can hold the target only if its text is the
+/// target's (dotted quads have one spelling that parses), so most lines
+/// are passed over without being parsed at all.
+#[must_use]
+pub fn parse_file_for(text: &str, net: &IpNet) -> Vec<Entry> {
+    let host_v4 = match net {
+        IpNet::V4(n) if n.prefix_len() == 32 => Some(n.addr().to_string()),
+        _ => None,
+    };
+    // Without the host's text (which an IPv4-mapped spelling holds too)
+    // nor any network, no line of the file can grant it.
+    if let Some(h) = &host_v4
+        && !text.contains(h.as_str())
+        && !text.contains('/')
+    {
+        return Vec::new();
+    }
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                return None;
+            }
+            let target = line.split_once(" #").map_or(line, |(t, _)| t.trim());
+            let addr = addr_of(target)?;
+            let plain_v4 = !addr.contains(['/', ':']);
+            let can = match (&host_v4, plain_v4) {
+                (Some(h), true) => addr == h,
+                // Canonical as [`Entry::new`] makes them (IPv4-mapped spellings).
+                _ if addr.contains('/') => addr
+                    .parse::<IpNet>()
+                    .is_ok_and(|n| crate::addr::net(n.trunc()).contains(net)),
+                _ => addr
+                    .parse::<IpAddr>()
+                    .is_ok_and(|a| IpNet::from(crate::addr::ip(a)).contains(net)),
+            };
+            if !can {
+                return None;
+            }
+            parse_file(line).pop()
+        })
+        .collect()
+}
+
 /// The text of an ACL file with every line granting exactly `target` commented
 /// out (with why), so the history stays. Returns the new text and how many
 /// lines were removed.
@@ -302,6 +362,29 @@ pub fn comment_out(text: &str, target: &Entry, why: &str) -> (String, usize) {
         }
     }
     (out, n)
+}
+
+#[cfg(test)]
+mod fast_tests {
+    use super::*;
+
+    #[test]
+    fn the_decision_reads_only_lines_that_can_match() {
+        let text = "root@10.0.0.1 # add by a on 2026-01-01 00:00:00\n10.0.0.0/24:22 # FORCEKEY=SHA256:x\n\
+                    # root@10.0.0.1\n10.1.0.1\n[2001:db8::1]:22\nbad line\n";
+        let net: IpNet = "10.0.0.1/32".parse().unwrap();
+        let got = parse_file_for(text, &net);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].added_by.as_deref(), Some("a"));
+        assert_eq!(got[1].force_key.as_deref(), Some("SHA256:x"));
+        let all = parse_file(text);
+        let want: Vec<&Entry> = all.iter().filter(|e| e.net.contains(&net)).collect();
+        assert_eq!(got.iter().collect::<Vec<_>>(), want);
+        assert!(parse_file_for("10.0.0.2\n10.0.0.3 # x\n", &net).is_empty());
+        assert_eq!(parse_file_for("::ffff:10.0.0.1\n", &net).len(), 1);
+        let v6: IpNet = "2001:db8::1/128".parse().unwrap();
+        assert_eq!(parse_file_for(text, &v6).len(), 1);
+    }
 }
 
 #[cfg(test)]

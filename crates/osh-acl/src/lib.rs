@@ -14,7 +14,7 @@ pub mod addr;
 mod entry;
 mod policy;
 
-pub use entry::{Entry, ParseError, Request, comment_out, parse_file};
+pub use entry::{Entry, ParseError, Request, comment_out, parse_file, parse_file_for};
 pub use policy::{
     Acl, Decision, Denial, Grant, Policy, RuleAction, Source, best_match, decide, parse_nets,
 };

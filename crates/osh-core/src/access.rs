@@ -185,20 +185,37 @@ pub fn check_limits(plugin: &str, account: &str, e: &Entry) -> Result<()> {
 /// group's servers).
 #[must_use]
 pub fn sources(account: &str, groups: &crate::unix::Memberships) -> Vec<osh_acl::Acl> {
-    sources_cached(account, groups, &mut std::collections::HashMap::new())
+    assemble(
+        account,
+        groups,
+        &mut std::collections::HashMap::new(),
+        &osh_acl::parse_file,
+    )
 }
 
-/// [`sources`], with each group's servers read once into `cache` for
-/// callers that go over many accounts (`whoHasAccessTo`).
-pub fn sources_cached(
+/// The ACLs as [`sources`] has them, keeping only the lines that can grant
+/// `net`: what the access decision needs, without parsing the rest. Each
+/// group's lines are read once into `cache`, for callers that go over many
+/// accounts (`whoHasAccessTo`).
+pub fn sources_for(
+    account: &str,
+    groups: &crate::unix::Memberships,
+    net: &ipnet::IpNet,
+    cache: &mut std::collections::HashMap<String, Vec<Entry>>,
+) -> Vec<osh_acl::Acl> {
+    assemble(account, groups, cache, &|t| osh_acl::parse_file_for(t, net))
+}
+
+fn assemble(
     account: &str,
     groups: &crate::unix::Memberships,
     cache: &mut std::collections::HashMap<String, Vec<Entry>>,
+    parse: &dyn Fn(&str) -> Vec<Entry>,
 ) -> Vec<osh_acl::Acl> {
     use osh_acl::{Acl, Source};
     let read = |path: &Path| {
         std::fs::read_to_string(path)
-            .map(|t| osh_acl::parse_file(&t))
+            .map(|t| parse(&t))
             .unwrap_or_default()
     };
     let dir = paths::allowkeeper_dir(account);

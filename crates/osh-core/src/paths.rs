@@ -98,6 +98,8 @@ pub mod tool {
     pub const GROUPDEL: &str = "/usr/sbin/groupdel";
     /// `setfacl` (acl).
     pub const SETFACL: &str = "/usr/bin/setfacl";
+    /// `usermod`.
+    pub const USERMOD: &str = "/usr/sbin/usermod";
     /// `gpasswd`.
     pub const GPASSWD: &str = "/usr/bin/gpasswd";
 }

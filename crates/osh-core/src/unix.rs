@@ -28,26 +28,49 @@ pub fn group(name: &str) -> Option<Group> {
 
 /// Names of every group `name` belongs to (primary included).
 ///
-/// The gids come from NSS; their names from one pass over `/etc/group`
-/// where it holds them (a bastion with ten thousand groups has forty
-/// thousand lines there, and one NSS lookup per gid rescans them all),
-/// from NSS for any it does not.
+/// Read from `/etc/group` in one pass that allocates only for the groups
+/// it finds: the bastion's groups live there (its helpers make them with
+/// the shadow tools), and a bastion with ten thousand groups has forty
+/// thousand lines, which `getgrouplist` would scan again for every buffer
+/// size it tries. A user the files do not know is asked of NSS.
 #[must_use]
 pub fn groups_of(name: &str) -> Vec<String> {
     let Some(u) = user(name) else {
         return Vec::new();
     };
+    if let Ok(text) = std::fs::read_to_string("/etc/group") {
+        let primary = u.gid.as_raw();
+        let gid_field = format!(":{primary}:");
+        let mut out = Vec::new();
+        let mut primary_found = false;
+        for line in text.lines() {
+            // Most lines name neither the user nor its gid: skip them unsplit.
+            if !line.contains(name) && !line.contains(&gid_field) {
+                continue;
+            }
+            let mut f = line.splitn(4, ':');
+            let (Some(g), Some(_), Some(gid), members) = (f.next(), f.next(), f.next(), f.next())
+            else {
+                continue;
+            };
+            let is_primary = gid.parse::<u32>().is_ok_and(|id| id == primary);
+            if is_primary || members.is_some_and(|m| m.split(',').any(|x| x == name)) {
+                primary_found |= is_primary;
+                if !out.iter().any(|o| o == g) {
+                    out.push(g.to_owned());
+                }
+            }
+        }
+        if primary_found {
+            return out;
+        }
+    }
     let Ok(cname) = CString::new(name) else {
         return Vec::new();
     };
     let gids: Vec<Gid> = getgrouplist(&cname, u.gid).unwrap_or_default();
-    let db = GroupDb::load();
     gids.into_iter()
-        .filter_map(|g| {
-            db.by_gid(g.as_raw())
-                .map(|e| e.name.clone())
-                .or_else(|| Group::from_gid(g).ok().flatten().map(|g| g.name))
-        })
+        .filter_map(|g| Group::from_gid(g).ok().flatten().map(|g| g.name))
         .collect()
 }
 

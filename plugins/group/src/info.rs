@@ -391,7 +391,7 @@ fn who(ctx: &mut Ctx) -> Result<Reply> {
     for account in &users {
         let mine =
             Memberships::from_names(groups_of.get(account.as_str()).cloned().unwrap_or_default());
-        for a in osh_core::access::sources_cached(account, &mine, &mut cache) {
+        for a in osh_core::access::sources_for(account, &mine, &req.net, &mut cache) {
             let personal = a.group.is_none();
             if (personal && p.flag("ignore-personal")) || (!personal && p.flag("ignore-group")) {
                 continue;

@@ -373,6 +373,32 @@ fn groups_bench(sb: &Sandbox, rounds: usize) {
         l.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let (mh, ml) = (median(&mut h), median(&mut l));
+    // The same, osh alone (as sshd starts it), without sshd's own cost and noise.
+    let osh_alone = |who: &str| {
+        format!(
+            "cd / && SSH_CONNECTION='127.0.0.1 50000 127.0.0.1 22' setpriv --reuid {who} --regid {who} --init-groups /opt/osh/bin/osh -c 'root@10.250.0.1 -- true' >/dev/null 2>&1; test $? = 107"
+        )
+    };
+    let (mut oh, mut ol) = (vec![], vec![]);
+    for _ in 0..rounds * 4 {
+        oh.push(timed(sb, &osh_alone("hub")));
+        ol.push(timed(sb, &osh_alone("lone")));
+    }
+    let (moh, mol) = (median(&mut oh), median(&mut ol));
+    println!(
+        "  osh alone to the refused server: {moh:.1} ms in 100 groups against {mol:.1} ms in none: +{:.1} ms  (target: at most 5 ms)",
+        moh - mol
+    );
+    let mut f = vec![];
+    for _ in 0..rounds {
+        let t = Instant::now();
+        sb.ssh(&key, "tuser", &["true"]).code(0);
+        f.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "  floor at 10,000 groups (ssh tuser@bastion true, same sshd): {:.1} ms",
+        median(&mut f)
+    );
     println!(
         "  egress decision, 100 groups x 1,000 servers: {mh:.1} ms against {ml:.1} ms with no group: +{:.1} ms  (target: at most 5 ms)",
         mh - ml
