@@ -551,6 +551,47 @@ fn groups() {
         ("/value/g2/flags", json!(["no-access"])),
     ]);
 
+    // Egress passwords: made by an owner, hashes shown, readable by members only.
+    let made = owner(&[
+        "--osh",
+        "groupGeneratePassword",
+        "--group",
+        "g1",
+        "--size",
+        "17",
+        "--do-it",
+    ]);
+    made.code(0).json_is(&[("/value/group", json!("g1"))]);
+    let md5 = made.json()["value"]["hashes"]["md5crypt"].clone();
+    assert!(md5.as_str().is_some_and(|h| h.starts_with("$1$")), "{made}");
+    owner(&[
+        "--osh",
+        "groupGeneratePassword",
+        "--group",
+        "g1",
+        "--size",
+        "17",
+        "--do-it",
+    ])
+    .code(0);
+    owner(&["--osh", "groupListPasswords", "--group", "g1"])
+        .code(0)
+        .json_is(&[
+            ("/value/0/metadata/created_by", json!("gowner")),
+            ("/value/1/hashes/md5crypt", md5),
+            ("/value/2", json!(null)),
+        ]);
+    assert_eq!(
+        sb.root_ok("stat -c %a:%U:%G /home/keyg1/pass/g1").trim(),
+        "440:keyg1:keyg1"
+    );
+    as_(
+        &k4,
+        "gother",
+        &["--osh", "groupListPasswords", "--group", "g1"],
+    )
+    .json_is(&[("/error_code", json!("KO_ACCESS_DENIED"))]);
+
     // Destroy: typed confirmation, identities gone, data archived, members lose access.
     let r = sb.root(&format!(
         "echo g1 | ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i {} -p 2222 gowner@127.0.0.1 -- --json-greppable --osh groupDestroy --group g1",

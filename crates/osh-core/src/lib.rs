@@ -36,6 +36,7 @@ pub mod unix;
 
 pub use code::Code;
 pub use osh_log as log;
+pub use osh_passwd as passwd;
 pub use osh_sshkey as sshkey;
 pub use reply::{Reply, Result};
 pub use serde_json;

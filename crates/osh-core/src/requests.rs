@@ -462,6 +462,28 @@ impl Request for GroupKey {
     }
 }
 
+/// `osh-groupPassword`: a new egress password for a group (the previous
+/// ones are kept, numbered, for the servers not yet changed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPassword {
+    /// The group.
+    pub group: String,
+    /// Its length.
+    pub size: usize,
+}
+
+impl Request for GroupPassword {
+    const HELPER: &'static str = "groupPassword";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "-"
+    }
+    fn role(&self) -> Option<(&str, Role)> {
+        Some((self.group.as_str(), Role::Owner))
+    }
+}
+
 /// `osh-groupModify`: change one setting of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -506,6 +528,7 @@ pub const HELPERS: &[(&str, &str)] = &[
     (GroupSetServers::HELPER, GroupSetServers::RUNAS),
     (GroupKey::HELPER, GroupKey::RUNAS),
     (GroupModify::HELPER, GroupModify::RUNAS),
+    (GroupPassword::HELPER, GroupPassword::RUNAS),
 ];
 
 /// Parse a request; unknown fields are refused, so a plugin and a helper

@@ -11,6 +11,7 @@ pub mod guests;
 pub mod info;
 pub mod keys;
 pub mod manage;
+pub mod passwords;
 pub mod roles;
 pub mod servers;
 
@@ -42,6 +43,8 @@ pub const PLUGINS: &[Plugin] = &[
     guests::LIST,
     keys::GENERATE,
     keys::DELETE,
+    passwords::GENERATE,
+    passwords::LIST,
     info::INFO,
     info::LIST,
     info::MODIFY,
