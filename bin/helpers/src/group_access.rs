@@ -205,7 +205,13 @@ pub fn run(caller: &Caller, req: GroupAccess) -> Result<Reply> {
             },
         ),
     }
-    Ok(Reply::new(osh_core::Code::OK, msg).with_value(value))
+    // As The Bastion: what was added is the value; a removal has none.
+    let reply = Reply::new(osh_core::Code::OK, msg);
+    Ok(if req.add {
+        reply.with_value(value)
+    } else {
+        reply
+    })
 }
 
 /// What a new guest access must be: for an account that is not a member,

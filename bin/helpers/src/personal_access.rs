@@ -112,10 +112,16 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
         },
     );
     let verb = if add { "added to" } else { "removed from" };
+    let expiry = req
+        .ttl
+        .filter(|_| add)
+        .and_then(|t| u64::try_from(t).ok())
+        .map(|t| format!(", expires in {}", osh_core::time::duration_human(t)))
+        .unwrap_or_default();
     Ok(Reply::new(
         osh_core::Code::OK,
         format!(
-            "Access to {} {verb} the personal accesses of {}",
+            "Access to {} {verb} the personal accesses of {}{expiry}",
             target.target(),
             acct.name
         ),
