@@ -592,6 +592,40 @@ fn groups() {
     )
     .json_is(&[("/error_code", json!("KO_ACCESS_DENIED"))]);
 
+    // An account's passwords: given by an admin, made by itself, listed both ways.
+    let given = a0(&[
+        "--osh",
+        "accountGeneratePassword",
+        "--account",
+        "gmember",
+        "--do-it",
+    ]);
+    given
+        .code(0)
+        .json_is(&[("/value/account", json!("gmember"))]);
+    let sha = given.json()["value"]["hashes"]["sha512crypt"].clone();
+    as_(
+        &k2,
+        "gmember",
+        &["--osh", "selfGeneratePassword", "--size", "20", "--do-it"],
+    )
+    .code(0);
+    as_(&k2, "gmember", &["--osh", "selfListPasswords"])
+        .code(0)
+        .json_is(&[
+            ("/value/0/metadata/created_by", json!("gmember")),
+            ("/value/1/metadata/created_by", json!("admin")),
+            ("/value/1/hashes/sha512crypt", sha),
+        ]);
+    a0(&["--osh", "accountListPasswords", "--account", "gmember"])
+        .code(0)
+        .json_is(&[("/value/0/metadata/created_by", json!("gmember"))]);
+    assert_eq!(
+        sb.root_ok("stat -c %a:%U /home/gmember/pass/gmember.1")
+            .trim(),
+        "440:gmember"
+    );
+
     // Destroy: typed confirmation, identities gone, data archived, members lose access.
     let r = sb.root(&format!(
         "echo g1 | ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i {} -p 2222 gowner@127.0.0.1 -- --json-greppable --osh groupDestroy --group g1",

@@ -78,6 +78,19 @@ pub fn run(caller: &Caller, req: AccountRead) -> Result<Reply> {
             "An account's details are for bastion auditors only",
         )),
         Read::Info => Ok(Reply::ok(info(&acct()?))),
+        Read::Passwords => {
+            let acct = acct()?;
+            let all = osh_core::password::list(&osh_core::password::base(&acct.home, &acct.name))
+                .map_err(Reply::from)?;
+            if all.is_empty() {
+                return Ok(Reply::new(
+                    osh_core::Code::OK_EMPTY,
+                    format!("Account {} has no egress password", acct.name),
+                ));
+            }
+            let (text, value) = osh_core::password::listing(&all)?;
+            Ok(Reply::new(osh_core::Code::OK, text).with_value(value))
+        }
         Read::List | Read::InfoAll => {
             let members = unix::group(BASTION_USERS)
                 .map(|g| g.mem)

@@ -192,52 +192,19 @@ pub fn modify(caller: &Caller, req: GroupModify) -> Result<Reply> {
     ))
 }
 
-/// The logic of `osh-groupPassword`: the current password is moved to
-/// `GROUP.1` (and so on down), the new one written 0440 `keyGROUP:keyGROUP`
-/// with its metadata; the reply has its hashes, never the password.
+/// The logic of `osh-groupPassword`: the new password stored 0440
+/// `keyGROUP:keyGROUP` (the previous ones kept, numbered); the reply has
+/// its hashes, never the password.
 pub fn password(caller: &Caller, req: osh_core::requests::GroupPassword) -> Result<Reply> {
     let g = group::existing(&req.group)?;
-    let pass = osh_core::passwd::generate(req.size).map_err(|e| Reply::invalid(e.0))?;
-    let hashes = osh_core::passwd::hashes(&pass).map_err(|e| Reply::internal(e.0))?;
     let owner = unix::user(&group::unix_name(&g))
         .ok_or_else(|| Reply::internal(format!("the user of group {g} is missing")))?;
-    let (uid, gid) = (owner.uid.as_raw(), owner.gid.as_raw());
-    let base = group::password_file(&g);
-    let dir = base
-        .parent()
-        .ok_or_else(|| Reply::internal("no password directory"))?
-        .to_path_buf();
-    sys::make_dir(&dir, uid, gid, 0o750)?;
-    let _lock = osh_core::fsx::lock(&dir.join(".lock"), true, || Reply::internal("lock busy"))?;
-    let name = |n: usize, meta: bool| {
-        let f = if n == 0 {
-            g.clone()
-        } else {
-            format!("{g}.{n}")
-        };
-        dir.join(if meta { format!("{f}.metadata") } else { f })
-    };
-    let mut n = 0;
-    while name(n, false).exists() {
-        n += 1;
-    }
-    while n > 0 {
-        for meta in [false, true] {
-            if name(n - 1, meta).exists() {
-                std::fs::rename(name(n - 1, meta), name(n, meta)).map_err(Reply::from)?;
-            }
-        }
-        n -= 1;
-    }
-    sys::write_file(&base, format!("{pass}\n").as_bytes(), uid, gid, 0o440)?;
-    let meta = format!(
-        "CREATED_BY={}\nBASTION_VERSION={}\nCREATION_TIME={}\nCREATION_TIMESTAMP={}\n",
-        caller.name,
-        osh_core::ui::VERSION,
-        sys::now_human(),
-        osh_core::time::epoch()
-    );
-    sys::write_file(&name(0, true), meta.as_bytes(), uid, gid, 0o440)?;
+    let hashes = osh_core::password::generate(
+        &group::password_base(&g),
+        req.size,
+        (owner.uid.as_raw(), owner.gid.as_raw()),
+        &caller.name,
+    )?;
     crate::log(
         &caller.config,
         events::Security {

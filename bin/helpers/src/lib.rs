@@ -13,6 +13,7 @@ pub mod account_delete;
 pub mod account_freeze;
 pub mod account_grant;
 pub mod account_modify;
+pub mod account_password;
 pub mod account_read;
 pub mod account_sessions;
 pub mod account_unexpire;

@@ -298,45 +298,11 @@ pub fn keys(group: &str) -> Vec<crate::keys::EgressKey> {
     crate::keys::key_pairs(&keys_dir(group), &format!("_{group}."))
 }
 
-/// `/home/keyGROUP/pass/GROUP`: the group's current egress password (older
-/// ones are `GROUP.1`, `GROUP.2`..., each with its `.metadata`).
+/// `/home/keyGROUP/pass/GROUP`: the group's egress passwords
+/// ([`crate::password`]); the OS lets only its members read them.
 #[must_use]
-pub fn password_file(group: &str) -> PathBuf {
-    home(group).join("pass").join(group)
-}
-
-/// One stored egress password and its metadata (`KEY=value` lines, keys
-/// in lower case).
-pub type StoredPassword = (String, Vec<(String, String)>);
-
-/// The group's egress passwords, newest first. The OS lets only the
-/// group's members read them.
-pub fn passwords(group: &str) -> std::io::Result<Vec<StoredPassword>> {
-    let base = password_file(group);
-    let mut out = Vec::new();
-    for n in 0.. {
-        let p = if n == 0 {
-            base.clone()
-        } else {
-            base.with_file_name(format!("{group}.{n}"))
-        };
-        let pass = match std::fs::read_to_string(&p) {
-            Ok(t) => t.trim_end_matches('\n').to_owned(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
-            Err(e) => return Err(e),
-        };
-        let meta = std::fs::read_to_string(p.with_file_name(format!(
-            "{}.metadata",
-            p.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()
-        )))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
-        .collect();
-        out.push((pass, meta));
-    }
-    Ok(out)
+pub fn password_base(group: &str) -> PathBuf {
+    crate::password::base(&home(group), group)
 }
 
 /// The private key file of a new group key (`id_<algo><size>_GROUP.<epoch>`).

@@ -21,6 +21,7 @@ pub mod group;
 pub mod helper;
 pub mod keys;
 pub mod logging;
+pub mod password;
 pub mod paths;
 pub mod plugin;
 pub mod reach;

@@ -237,6 +237,8 @@ pub enum Read {
     List,
     /// The same, for `accountInfo --all` (its own grant).
     InfoAll,
+    /// The hashes of an account's egress passwords.
+    Passwords,
 }
 
 /// `osh-accountRead`: read what an account keeps for itself.
@@ -258,6 +260,7 @@ impl Request for AccountRead {
             Read::Egress => "accountListEgressKeys",
             Read::Info | Read::InfoAll => "accountInfo",
             Read::List => "accountList",
+            Read::Passwords => "accountListPasswords",
         }
     }
 }
@@ -292,6 +295,24 @@ impl Request for PersonalAccess {
             .find(|p| *p == self.plugin)
             // An unknown plugin name is a right nobody holds.
             .unwrap_or("-")
+    }
+}
+
+/// `osh-accountGeneratePassword`: a new egress password for an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPassword {
+    /// The account.
+    pub account: String,
+    /// Its length.
+    pub size: usize,
+}
+
+impl Request for AccountPassword {
+    const HELPER: &'static str = "accountGeneratePassword";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "accountGeneratePassword"
     }
 }
 
@@ -521,6 +542,7 @@ pub const HELPERS: &[(&str, &str)] = &[
     (AccountSessions::HELPER, AccountSessions::RUNAS),
     (AccountRead::HELPER, AccountRead::RUNAS),
     (PersonalAccess::HELPER, PersonalAccess::RUNAS),
+    (AccountPassword::HELPER, AccountPassword::RUNAS),
     (GroupCreate::HELPER, GroupCreate::RUNAS),
     (GroupDelete::HELPER, GroupDelete::RUNAS),
     (GroupRole::HELPER, GroupRole::RUNAS),

@@ -15,6 +15,7 @@ pub mod account_list;
 pub mod account_list_ingress_keys;
 pub mod account_lists;
 pub mod account_modify;
+pub mod account_passwords;
 pub mod account_sessions;
 pub mod account_unexpire;
 pub mod personal_access;
@@ -35,6 +36,8 @@ pub const PLUGINS: &[Plugin] = &[
     account_lists::ACCESSES,
     account_lists::EGRESS_KEYS,
     account_modify::PLUGIN,
+    account_passwords::GENERATE,
+    account_passwords::LIST,
     account_sessions::LIST,
     account_sessions::PLAY,
     account_unexpire::UNEXPIRE,

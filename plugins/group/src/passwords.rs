@@ -6,7 +6,7 @@ use osh_core::getopt::{Kind, opt};
 use osh_core::group::{self, Role};
 use osh_core::plugin::{Class, Ctx, Plugin};
 use osh_core::requests::GroupPassword;
-use osh_core::{Reply, Result, Value, json};
+use osh_core::{Reply, Result};
 
 /// `groupGeneratePassword`.
 pub const GENERATE: Plugin = Plugin {
@@ -38,10 +38,7 @@ fn generate(ctx: &mut Ctx) -> Result<Reply> {
     ])?;
     let g = crate::group_opt(&p)?;
     crate::require(ctx, &g, Role::Owner)?;
-    let size = usize::try_from(p.int("size").unwrap_or(16)).unwrap_or(0);
-    if !osh_core::passwd::SIZES.contains(&size) {
-        return Err(Reply::invalid("--size must be between 8 and 127"));
-    }
+    let size = osh_core::password::size_option(&p)?;
     if !p.flag("do-it") {
         ctx.out.info(
             "A new password replaces the current one for new connections; the servers must be changed to it.\n\
@@ -51,24 +48,15 @@ fn generate(ctx: &mut Ctx) -> Result<Reply> {
     }
     let r = ctx.helper(&GroupPassword { group: g, size })?;
     ctx.out.info(&r.msg);
-    show(ctx, &r.value["hashes"]);
+    ctx.out
+        .info(&osh_core::password::hashes_text(&r.value["hashes"]));
     Ok(r)
-}
-
-fn show(ctx: &Ctx, hashes: &Value) {
-    if let Some(m) = hashes.as_object() {
-        let text: String = m
-            .iter()
-            .map(|(k, v)| format!("  {k:>12}: {}\n", v.as_str().unwrap_or("")))
-            .collect();
-        ctx.out.info(&text);
-    }
 }
 
 fn list(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(&[opt("group", Kind::Str)])?;
     let g = crate::group_opt(&p)?;
-    let all = group::passwords(&g).map_err(|_| {
+    let all = osh_core::password::list(&group::password_base(&g)).map_err(|_| {
         Reply::new(
             osh_core::Code::KO_ACCESS_DENIED,
             format!("Sorry, only the members of group {g} can see its passwords"),
@@ -78,23 +66,7 @@ fn list(ctx: &mut Ctx) -> Result<Reply> {
         ctx.out.info("This group has no egress password");
         return Ok(Reply::new(osh_core::Code::OK_EMPTY, "No password"));
     }
-    let mut value = Vec::new();
-    for (i, (pass, meta)) in all.iter().enumerate() {
-        let hashes = osh_core::passwd::hashes(pass).map_err(|e| Reply::internal(e.0))?;
-        let meta: osh_core::serde_json::Map<String, Value> =
-            meta.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        ctx.out.info(&format!(
-            "Password {i}, created by {} on {}:",
-            meta.get("created_by")
-                .and_then(Value::as_str)
-                .unwrap_or("?"),
-            meta.get("creation_time")
-                .and_then(Value::as_str)
-                .unwrap_or("?"),
-        ));
-        let h = json!(hashes);
-        show(ctx, &h);
-        value.push(json!({"id": i, "metadata": meta, "hashes": h}));
-    }
-    Ok(Reply::ok(Value::Array(value)))
+    let (text, value) = osh_core::password::listing(&all)?;
+    ctx.out.info(&text);
+    Ok(Reply::ok(value))
 }

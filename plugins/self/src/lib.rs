@@ -10,6 +10,7 @@ pub mod self_add_ingress_key;
 pub mod self_del_ingress_key;
 pub mod self_list_ingress_keys;
 pub mod self_lists;
+pub mod self_passwords;
 pub mod self_tools;
 pub mod sessions;
 
@@ -30,4 +31,6 @@ pub const PLUGINS: &[Plugin] = &[
     personal_access::SELF_DEL,
     sessions::LIST,
     sessions::PLAY,
+    self_passwords::GENERATE,
+    self_passwords::LIST,
 ];
