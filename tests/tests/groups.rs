@@ -626,6 +626,43 @@ fn groups() {
         "440:gmember"
     );
 
+    // The guest's last access removed: it leaves keyGROUP, and is told.
+    owner(&[
+        "--osh",
+        "groupDelGuestAccess",
+        "--group",
+        "g1",
+        "--account",
+        "gguest",
+        "--host",
+        "127.0.0.2",
+        "--user",
+        "tuser",
+        "--port",
+        "2223",
+    ])
+    .code(0)
+    .contains("removed group key access")
+    .json_is(&[("/value", json!(null))]);
+    assert!(!sb.root_ok("getent group keyg1").contains("gguest"));
+    sb.ssh(&k3, "gguest", &target).code(107);
+    // Another account's keys are not the caller's to try: added blindly, and said.
+    a0(&[
+        "--osh",
+        "accountAddPersonalAccess",
+        "--account",
+        "gmember",
+        "--host",
+        "127.0.0.5",
+        "--user-any",
+        "--port-any",
+        "--ttl",
+        "1h",
+    ])
+    .code(0)
+    .contains("adding the access blindly")
+    .contains("expires in 01:00:00");
+
     // Destroy: typed confirmation, identities gone, data archived, members lose access.
     let r = sb.root(&format!(
         "echo g1 | ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i {} -p 2222 gowner@127.0.0.1 -- --json-greppable --osh groupDestroy --group g1",

@@ -161,15 +161,20 @@ pub fn run(caller: &Caller, req: GroupAccess) -> Result<Reply> {
             ));
         }
         write_acl(&path, &after, owner)?;
+        let mut said = format!("{} was removed from {where_}", target.target());
         if let Some(a) = &guest {
             // The last access gone, the guest leaves keyGROUP: no group key left to read.
             let live = osh_acl::parse_file(&after).iter().any(|e| !e.expired(now));
             if !live {
                 let _ = std::fs::remove_file(&path);
                 sys::set_member(&a.name, &group::unix_name(&g), false)?;
+                said.push_str(&format!(
+                    "\nNo guest access to servers of group {g} remained for account {}, removed group key access",
+                    a.name
+                ));
             }
         }
-        format!("{} was removed from {where_}", target.target())
+        said
     };
     let port = target.port.map(|p| p.to_string()).unwrap_or_default();
     let ttl_s = ttl.map(|t| t.to_string()).unwrap_or_default();
