@@ -149,17 +149,12 @@ pub fn run(caller: &Caller, req: GroupAccess) -> Result<Reply> {
             ),
         }
     } else {
-        let (after, n) = osh_acl::comment_out(
-            &text,
-            &target,
-            &format!("deleted by {} on {}", caller.name, sys::now_human()),
-        );
-        if n == 0 {
+        let Some(after) = sys::remove_access(&text, &target, &caller.name) else {
             return Ok(Reply::new(
                 osh_core::Code::OK_NO_CHANGE,
                 format!("No access to {} to remove for {where_}", target.target()),
             ));
-        }
+        };
         write_acl(&path, &after, owner)?;
         let mut said = format!("{} was removed from {where_}", target.target());
         if let Some(a) = &guest {

@@ -79,12 +79,7 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
         }
         fsx::append_synced(&file, format!("{}\n", e.to_line()).as_bytes(), 0o644)?;
     } else {
-        let (after, n) = osh_acl::comment_out(
-            &text,
-            &target,
-            &format!("deleted by {} on {}", caller.name, sys::now_human()),
-        );
-        if n == 0 {
+        let Some(after) = sys::remove_access(&text, &target, &caller.name) else {
             return Ok(Reply::new(
                 osh_core::Code::OK_NO_CHANGE,
                 format!(
@@ -93,7 +88,7 @@ pub fn run(caller: &Caller, req: PersonalAccess) -> Result<Reply> {
                     acct.name
                 ),
             ));
-        }
+        };
         sys::write_file(&file, after.as_bytes(), me.0, me.1, 0o644)?;
     }
     crate::log(

@@ -93,6 +93,18 @@ pub fn passwd_lock() -> Result<Flock<File>> {
     })
 }
 
+/// An ACL file's text with the lines granting exactly `target` commented
+/// out, signed by `who` and dated (history is kept); `None` if there was
+/// none. Every ACL removal of the helpers goes through here.
+pub fn remove_access(text: &str, target: &osh_acl::Entry, who: &str) -> Option<String> {
+    let (after, n) = osh_acl::comment_out(
+        text,
+        target,
+        &format!("deleted by {who} on {}", now_human()),
+    );
+    (n > 0).then_some(after)
+}
+
 /// `YYYY-MM-DD HH:MM:SS` in local time.
 #[must_use]
 pub fn now_human() -> String {

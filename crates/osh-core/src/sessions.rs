@@ -180,12 +180,7 @@ fn duration(s: &Session) -> String {
         .max(0)
         / 100_000;
     let (ds, secs) = (tenths % 10, tenths / 10);
-    let (d, h, m, sec) = (
-        secs / 86_400,
-        secs % 86_400 / 3_600,
-        secs % 3_600 / 60,
-        secs % 60,
-    );
+    let (d, h, m, sec) = crate::time::dhms(u64::try_from(secs).unwrap_or(0));
     if d > 0 {
         format!("{d}d+{h:02}:{m:02}:{sec:02}.{ds}")
     } else if h > 0 {

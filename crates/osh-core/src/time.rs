@@ -84,16 +84,22 @@ pub fn human(secs: u64) -> String {
     if text.is_empty() { "0s".into() } else { text }
 }
 
-/// A duration as The Bastion shows one: `HH:MM:SS`, with `Nd+` before it
-/// past a day.
+/// Days, hours, minutes and seconds of a duration in seconds.
 #[must_use]
-pub fn duration_human(secs: u64) -> String {
-    let (d, h, m, s) = (
+pub const fn dhms(secs: u64) -> (u64, u64, u64, u64) {
+    (
         secs / 86_400,
         secs % 86_400 / 3_600,
         secs % 3_600 / 60,
         secs % 60,
-    );
+    )
+}
+
+/// A duration as The Bastion shows one: `HH:MM:SS`, with `Nd+` before it
+/// past a day.
+#[must_use]
+pub fn duration_human(secs: u64) -> String {
+    let (d, h, m, s) = dhms(secs);
     if d > 0 {
         format!("{d}d+{h:02}:{m:02}:{s:02}")
     } else {
