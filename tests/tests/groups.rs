@@ -47,6 +47,20 @@ fn groups() {
         .code(0);
     }
 
+    // 350's account steps: a new account is told how to alias the bastion;
+    // deleting one that does not exist says so with The Bastion's code.
+    let (_, made) = sb.create_account_with("gextra", &[]);
+    made.code(0).contains("--osh info'").contains("==> alias");
+    a0(&[
+        "--osh",
+        "accountDelete",
+        "--account",
+        "nosuchone",
+        "--no-confirm",
+    ])
+    .contains("Account 'nosuchone' doesn't exist")
+    .json_is(&[("/error_code", json!("KO_NOT_FOUND"))]);
+
     // 350: not granted -> 106 before anything runs; reserved and bad names refused.
     as_(
         &k2,

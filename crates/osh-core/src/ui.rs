@@ -132,3 +132,66 @@ mod tests {
         assert_eq!(clean("café"), "café");
     }
 }
+
+/// `bastionCommand` with its tokens replaced, as users should alias it. One
+/// pass over the template, so a replaced value is never itself re-read as a token.
+fn alias_command(template: &str, account: &str, bastion: &str, host: &str) -> String {
+    const TOKENS: &[&str] = &["ACCOUNT", "USER", "BASTIONNAME", "CACHENAME", "HOSTNAME"];
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while !rest.is_empty() {
+        if let Some(tok) = TOKENS.iter().find(|t| rest.starts_with(**t)) {
+            out.push_str(match *tok {
+                "ACCOUNT" | "USER" => account,
+                "HOSTNAME" => host,
+                _ => bastion,
+            });
+            rest = &rest[tok.len()..];
+        } else {
+            let c = rest.chars().next().unwrap_or_default();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// The alias users should set, as true as this bastion can tell: the host
+/// name only if it resolves (else the address the caller reached us at), and
+/// the port when it is not 22 and the configured command does not give one.
+fn true_alias(template: &str, account: &str, bastion: &str, host: &str) -> String {
+    let conn = std::env::var("SSH_CONNECTION").unwrap_or_default();
+    let mut it = conn.split_whitespace().skip(2);
+    let (ip, port) = (it.next().unwrap_or(""), it.next().unwrap_or("22"));
+    let resolves = std::net::ToSocketAddrs::to_socket_addrs(&(host, 22)).is_ok();
+    let shown_host = if resolves || ip.is_empty() { host } else { ip };
+    let alias = alias_command(template, account, bastion, shown_host);
+    let target = format!("{account}@{shown_host}");
+    if port != "22" && template.contains("HOSTNAME") && !template.contains(" -p ") {
+        alias.replacen(&target, &format!("{target} -p {port}"), 1)
+    } else {
+        alias
+    }
+}
+
+/// The `alias` an account should set to reach this bastion
+/// (`bastionCommand` with its tokens replaced), as `info` shows it.
+#[must_use]
+pub fn alias(config: &crate::config::Config, account: &str) -> String {
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_default();
+    true_alias(&config.bastionCommand, account, &config.bastionName, &host)
+}
+
+#[cfg(test)]
+mod alias_tests {
+    #[test]
+    fn alias() {
+        assert_eq!(
+            super::alias_command("ssh ACCOUNT@HOSTNAME -t -- ", "bob", "b", "h"),
+            "ssh bob@h -t -- "
+        );
+    }
+}

@@ -94,6 +94,12 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
             "\nIts egress key, to put in the authorized_keys of the servers it will reach:\n{line}"
         ));
     }
+    ctx.out.info(&format!(
+        "==> alias {}='{}'\nTo test the access, ask this user to set the above alias in their .bash_aliases, then run `{} --osh info'",
+        ctx.config.bastionName,
+        osh_core::ui::alias(&ctx.config, &req.account),
+        ctx.config.bastionName
+    ));
     // The value stays The Bastion's (null): the key is also in accountListEgressKeys.
     Ok(Reply::new(osh_core::Code::OK, r.msg))
 }

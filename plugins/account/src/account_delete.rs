@@ -21,6 +21,12 @@ const SPEC: &[Opt] = &[opt("account", Kind::Str), opt("no-confirm", Kind::Flag)]
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let p = ctx.options(SPEC)?;
     let name = plugin::account_name(&p, "account")?;
+    if osh_core::account::Account::lookup(name).is_none() {
+        return Err(Reply::new(
+            osh_core::Code::KO_NOT_FOUND,
+            format!("Account '{name}' doesn't exist"),
+        ));
+    }
     if !p.flag("no-confirm") {
         ctx.confirm(
             &format!("delete the account {name}"),

@@ -13,47 +13,6 @@ pub const PLUGIN: Plugin = Plugin {
     run,
 };
 
-/// `bastionCommand` with its tokens replaced, as users should alias it. One
-/// pass over the template, so a replaced value is never itself re-read as a token.
-fn alias_command(template: &str, account: &str, bastion: &str, host: &str) -> String {
-    const TOKENS: &[&str] = &["ACCOUNT", "USER", "BASTIONNAME", "CACHENAME", "HOSTNAME"];
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut rest = template;
-    while !rest.is_empty() {
-        if let Some(tok) = TOKENS.iter().find(|t| rest.starts_with(**t)) {
-            out.push_str(match *tok {
-                "ACCOUNT" | "USER" => account,
-                "HOSTNAME" => host,
-                _ => bastion,
-            });
-            rest = &rest[tok.len()..];
-        } else {
-            let c = rest.chars().next().unwrap_or_default();
-            out.push(c);
-            rest = &rest[c.len_utf8()..];
-        }
-    }
-    out
-}
-
-/// The alias users should set, as true as this bastion can tell: the host
-/// name only if it resolves (else the address the caller reached us at), and
-/// the port when it is not 22 and the configured command does not give one.
-fn true_alias(template: &str, account: &str, bastion: &str, host: &str) -> String {
-    let conn = std::env::var("SSH_CONNECTION").unwrap_or_default();
-    let mut it = conn.split_whitespace().skip(2);
-    let (ip, port) = (it.next().unwrap_or(""), it.next().unwrap_or("22"));
-    let resolves = std::net::ToSocketAddrs::to_socket_addrs(&(host, 22)).is_ok();
-    let shown_host = if resolves || ip.is_empty() { host } else { ip };
-    let alias = alias_command(template, account, bastion, shown_host);
-    let target = format!("{account}@{shown_host}");
-    if port != "22" && template.contains("HOSTNAME") && !template.contains(" -p ") {
-        alias.replacen(&target, &format!("{target} -p {port}"), 1)
-    } else {
-        alias
-    }
-}
-
 fn run(ctx: &mut Ctx) -> Result<Reply> {
     let c = &ctx.config;
     let host = nix::unistd::gethostname()
@@ -61,7 +20,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         .and_then(|h| h.into_string().ok())
         .unwrap_or_default();
     let (admin, superowner, auditor) = (ctx.is_admin(), ctx.is_superowner(), ctx.is_auditor());
-    let alias = true_alias(&c.bastionCommand, &ctx.account.name, &c.bastionName, &host);
+    let alias = osh_core::ui::alias(c, &ctx.account.name);
     let mut text = format!("You are {}\n", ctx.account.name);
     if auditor {
         text.push_str("You are a bastion auditor!\n");
@@ -123,15 +82,4 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
     }
     ctx.out.info(&text);
     Ok(Reply::ok(value))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn alias() {
-        assert_eq!(
-            super::alias_command("ssh ACCOUNT@HOSTNAME -t -- ", "bob", "b", "h"),
-            "ssh bob@h -t -- "
-        );
-    }
 }
