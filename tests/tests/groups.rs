@@ -492,6 +492,13 @@ fn groups() {
     );
     assert!(r.stdout.contains("ERR_INVALID_PARAMETER"), "{r}");
     assert_eq!(sb.root_ok("cat /home/keyg1/allowed.ip"), before);
+    // A list too long to pass whole is refused whole, not cut.
+    let r = sb.root(&format!(
+        "head -c 600000 /dev/zero | tr '\\0' a | ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i {} -p 2222 gowner@127.0.0.1 -- --json-greppable --osh groupSetServers --group g1",
+        k1.display()
+    ));
+    assert!(r.stdout.contains("longer than 512 KiB"), "{r}");
+    assert_eq!(sb.root_ok("cat /home/keyg1/allowed.ip"), before);
     let r = set(
         "",
         "tuser@127.0.0.2:2223\\nroot@192.0.2.1:22 comment with spaces\\n",

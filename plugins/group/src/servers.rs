@@ -210,7 +210,16 @@ fn set(ctx: &mut Ctx) -> Result<Reply> {
     let g = crate::group_opt(&p)?;
     crate::require(ctx, &g, Role::Aclkeeper)?;
     let dry_run = p.flag("dry-run");
-    let text = ctx.stdin(16 << 20)?;
+    // Bounded so that the whole list always reaches the helper: a list cut
+    // short would silently drop servers.
+    const MAX: u64 = 512 * 1024;
+    let text = ctx.stdin(MAX + 1)?;
+    if text.len() as u64 > MAX {
+        return Err(Reply::invalid(format!(
+            "The list is longer than {} KiB: nothing was changed (set a shorter list, or add the rest with groupAddServer)",
+            MAX / 1024
+        )));
+    }
     let mut errors = Vec::new();
     let mut lines = Vec::new();
     let mut parsed = 0;
