@@ -74,7 +74,11 @@ fn valid_remote_host(h: &str) -> bool {
 }
 
 /// A connection request: validate what the user typed, then connect.
-pub(crate) fn egress_branch(sh: &mut Shell, req: &Asked) -> u8 {
+pub(crate) fn egress_branch(
+    sh: &mut Shell,
+    req: &Asked,
+    groups: &osh_core::unix::Memberships,
+) -> u8 {
     let params = req.rest.join(" ");
     let Some(host) = req.host.clone() else {
         crate::cli::usage();
@@ -139,7 +143,7 @@ pub(crate) fn egress_branch(sh: &mut Shell, req: &Asked) -> u8 {
         );
     }
     let port = u16::try_from(req.opts.int("port").unwrap_or(22)).unwrap_or(22);
-    connect(sh, req, &host, &user, port, &params)
+    connect(sh, req, groups, &host, &user, port, &params)
 }
 
 fn resolve(sh: &Shell, host: &str) -> Result<IpAddr, (Exit, &'static str, String)> {
@@ -210,7 +214,16 @@ fn cpu_has_aes() -> bool {
 }
 
 /// Connect `sh`'s account to the target of `req`; returns the exit code.
-pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, params: &str) -> u8 {
+/// `groups` are the account's, as osh looked them up at login.
+pub fn connect(
+    sh: &mut Shell,
+    req: &Asked,
+    groups: &osh_core::unix::Memberships,
+    host: &str,
+    user: &str,
+    port: u16,
+    params: &str,
+) -> u8 {
     if sh.account.private_flag("osh_only") {
         return sh.abort(
             Exit::AccessDenied,
@@ -229,10 +242,9 @@ pub fn connect(sh: &mut Shell, req: &Asked, host: &str, user: &str, port: u16, p
         .ip_from
         .parse()
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let groups = osh_core::unix::Memberships::of(&sh.account.name);
     let sources = osh_core::access::sources_for(
         &sh.account.name,
-        &groups,
+        groups,
         &ipnet::IpNet::from(osh_acl::addr::ip(ip)),
         &mut std::collections::HashMap::new(),
     );

@@ -207,6 +207,6 @@ pub fn main(argv: Vec<std::ffi::OsString>) -> u8 {
     if req.plugin.is_some() {
         plugin_call::plugin_branch(&mut sh, &req, &groups)
     } else {
-        egress::egress_branch(&mut sh, &req)
+        egress::egress_branch(&mut sh, &req, &groups)
     }
 }

@@ -91,7 +91,6 @@ pub struct GroupEntry {
 pub struct GroupDb {
     entries: Vec<GroupEntry>,
     by_name: std::collections::HashMap<String, usize>,
-    by_gid: std::collections::HashMap<u32, usize>,
 }
 
 impl GroupDb {
@@ -120,7 +119,6 @@ impl GroupDb {
                 .map(str::to_owned)
                 .collect();
             db.by_name.insert(name.to_owned(), db.entries.len());
-            db.by_gid.entry(gid).or_insert(db.entries.len());
             db.entries.push(GroupEntry {
                 name: name.to_owned(),
                 gid,
@@ -140,12 +138,6 @@ impl GroupDb {
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&GroupEntry> {
         self.by_name.get(name).map(|i| &self.entries[*i])
-    }
-
-    /// A group by gid.
-    #[must_use]
-    pub fn by_gid(&self, gid: u32) -> Option<&GroupEntry> {
-        self.by_gid.get(&gid).map(|i| &self.entries[*i])
     }
 
     /// The supplementary members of `name` (none if it does not exist).
