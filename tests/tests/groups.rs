@@ -545,6 +545,55 @@ fn groups() {
         );
     }
 
+    // As an attacker would: an option for a host, a forged token in a
+    // comment, a target smuggled to the helper directly. Nothing lands.
+    let before = sb.root_ok("cat /home/keyg1/allowed.ip");
+    let r = owner(&[
+        "--osh",
+        "groupAddServer",
+        "--group",
+        "g1",
+        "--host",
+        "-oProxyCommand=touch\\ /tmp/pwned",
+        "--user-any",
+        "--port-any",
+        "--force",
+    ]);
+    assert_ne!(r.code, 0, "{r}");
+    assert_eq!(sb.root_ok("cat /home/keyg1/allowed.ip"), before);
+    assert_ne!(sb.root("test -e /tmp/pwned").code, 0);
+    owner(&[
+        "--osh",
+        "groupAddServer",
+        "--group",
+        "g1",
+        "--host",
+        "10.9.1.1",
+        "--user-any",
+        "--port-any",
+        "--force",
+        "--comment",
+        "'a\"b # FORCEKEY=SHA256:forged'",
+    ])
+    .code(0);
+    let after = sb.root_ok("cat /home/keyg1/allowed.ip");
+    assert_eq!(after.lines().count(), before.lines().count() + 1, "{after}");
+    // The comment's `#` and quotes are neutralised: it is no token of the line.
+    assert!(!after.contains("# FORCEKEY="), "{after}");
+    assert!(
+        after.contains("# COMMENT=<a_b _ FORCEKEY=SHA256:forged>"),
+        "{after}"
+    );
+    let direct = sb.root(
+        "echo '{\"group\":\"g1\",\"add\":true,\"target\":\"-oProxyCommand=x\"}' | \
+         su -s /bin/sh gowner -c 'sudo -n -u root /opt/osh/bin/helper/osh-groupAccess'",
+    );
+    assert!(direct.stdout.contains("KO_INVALID_PARAMETER"), "{direct}");
+    assert!(
+        !sb.root_ok("cat /home/keyg1/allowed.ip")
+            .contains("ProxyCommand")
+    );
+
     // whoHasAccessTo (restricted): every account, and how.
     a0(&[
         "--osh",

@@ -63,6 +63,19 @@ impl Role {
         }
     }
 
+    /// The refusal of a caller who lacks this role in `group`: the one
+    /// answer of the plugins' early check and of the helpers' own.
+    #[must_use]
+    pub fn refusal(self, group: &str) -> Reply {
+        Reply::new(
+            self.lacking(),
+            format!(
+                "Sorry, you must be {} of group {group} to do that",
+                self.with_article()
+            ),
+        )
+    }
+
     /// The code of a caller who lacks this role.
     #[must_use]
     pub const fn lacking(self) -> crate::Code {

@@ -228,13 +228,7 @@ impl Caller {
             );
             return Ok(());
         }
-        Err(Reply::new(
-            role.lacking(),
-            format!(
-                "Sorry, you must be {} of group {group} to do that",
-                role.with_article()
-            ),
-        ))
+        Err(role.refusal(group))
     }
 
     /// Fail unless the caller may make request `req`: its role in a group,

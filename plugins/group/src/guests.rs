@@ -53,10 +53,7 @@ fn list(ctx: &mut Ctx) -> Result<Reply> {
     let g = crate::group_opt(&p)?;
     let acct = plugin::target_account(&p, "account")?;
     if !(crate::holds(ctx, &g, Role::Gatekeeper) || crate::holds(ctx, &g, Role::Owner)) {
-        return Err(Reply::new(
-            Role::Gatekeeper.lacking(),
-            format!("Sorry, you must be a gatekeeper of group {g} to do that"),
-        ));
+        return Err(Role::Gatekeeper.refusal(&g));
     }
     let now = osh_core::time::epoch();
     let servers = group::servers(&g);

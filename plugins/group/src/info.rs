@@ -93,14 +93,10 @@ fn group_value(ctx: &Ctx, g: &str, db: &GroupDb, from: &[String]) -> Value {
             }
         }
     }
-    let mut keys = osh_core::keys::pairs_value(&group::keys(g), from);
-    if let Value::Object(m) = &mut keys {
-        for k in m.values_mut() {
-            let id = osh_core::sshkey::PublicKey::parse(k["line"].as_str().unwrap_or(""))
-                .map(|p| p.id())
-                .unwrap_or_default();
-            k["id"] = json!(id);
-        }
+    let pairs = group::keys(g);
+    let mut keys = osh_core::keys::pairs_value(&pairs, from);
+    for k in &pairs {
+        keys[&k.key.fingerprint]["id"] = json!(k.key.id());
     }
     v["keys"] = keys;
     v

@@ -71,12 +71,6 @@ pub(crate) fn require(ctx: &Ctx, g: &str, role: Role) -> Result<()> {
     if holds(ctx, g, role) {
         Ok(())
     } else {
-        Err(Reply::new(
-            role.lacking(),
-            format!(
-                "Sorry, you must be {} of group {g} to do that",
-                role.with_article()
-            ),
-        ))
+        Err(role.refusal(g))
     }
 }
