@@ -357,6 +357,7 @@ pub fn connect(
         // ssh takes the terminal's mode and size from its stdin; its output
         // then skips the recorder's pty (the user's and the target's remain).
         pipe_stdout: true,
+        seal: Some((sh.uniqid.clone(), format!("{user}@{ip}:{port}"))),
     };
     let mut argv = recording::recorder_argv(&recorder_config, &first, &template, &opts);
     argv.extend([

@@ -12,6 +12,7 @@
 //! the reason is written to `--status-file` for osh's `close` event.
 
 mod opts;
+mod seal;
 mod sys;
 
 use std::io::{self, Read, Write};
@@ -386,9 +387,15 @@ fn start(opts: &Options) -> Result<Running<'_>, i32> {
         rotate_size: opts.rotate_size,
         rotate_age: Duration::from_secs(opts.rotate_age),
         template: opts.template.clone(),
+        checkpoint_every: Duration::from_secs(opts.checkpoint_seconds),
+        checkpoint_bytes: opts.checkpoint_bytes,
     };
+    let sealer = opts.seal.as_ref().map(|program| {
+        Box::new(seal::Keeper::new(program, &opts.uniqid, &opts.target))
+            as Box<dyn osh_ttyrec::writer::Sealer>
+    });
     // No recording, no session: the command is not even started.
-    let rec = match Recording::open(PathBuf::from(&opts.file), settings, size) {
+    let rec = match Recording::open_sealed(PathBuf::from(&opts.file), settings, size, sealer) {
         Ok(r) => r,
         Err(e) => {
             eprintln!(

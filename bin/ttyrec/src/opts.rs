@@ -24,6 +24,11 @@ const SPEC: &[Opt] = &[
     opt("rotate-age", Kind::Int),
     opt("status-file", Kind::Str),
     opt("status-fd", Kind::Int),
+    opt("seal", Kind::Str),
+    opt("uniqid", Kind::Str),
+    opt("target", Kind::Str),
+    opt("checkpoint-seconds", Kind::Int),
+    opt("checkpoint-bytes", Kind::Int),
     opt("v|verbose", Kind::Count),
 ];
 
@@ -80,9 +85,24 @@ pub struct Options {
     pub status_file: Option<String>,
     /// An inherited descriptor (a pipe from osh) to write the same JSON to.
     pub status_fd: Option<i32>,
+    /// Seal the recording with this program (`osh-seal`), if set.
+    pub seal: Option<String>,
+    /// The session's id, for the seals.
+    pub uniqid: String,
+    /// The session's target, for the seals.
+    pub target: String,
+    /// Seal a checkpoint at least this often while output flows (0: never).
+    pub checkpoint_seconds: u64,
+    /// Seal a checkpoint past this many recorded bytes (0: never).
+    pub checkpoint_bytes: u64,
     /// The command and its arguments.
     pub command: Vec<String>,
 }
+
+/// Default checkpoint interval while output flows.
+pub const DEFAULT_CHECKPOINT_SECONDS: u64 = 60;
+/// Default checkpoint size.
+pub const DEFAULT_CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Default size rotation: the threshold The Bastion's rotation cron uses.
 pub const DEFAULT_ROTATE_SIZE: u64 = 100 * 1000 * 1000;
@@ -108,6 +128,9 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
     };
     if command.is_empty() {
         return Err("no command given after --".into());
+    }
+    if p.str("seal").is_some() && p.str("uniqid").is_none_or(str::is_empty) {
+        return Err("--seal needs --uniqid".into());
     }
     let file = p.str("f").ok_or("-f FILE is required")?.to_owned();
     let tty = match p.str("T") {
@@ -143,6 +166,11 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             .int("status-fd")
             .map(|n| i32::try_from(n).map_err(|_| "bad --status-fd"))
             .transpose()?,
+        seal: p.str("seal").map(str::to_owned),
+        uniqid: p.str("uniqid").unwrap_or_default().to_owned(),
+        target: p.str("target").unwrap_or_default().to_owned(),
+        checkpoint_seconds: secs(&p, "checkpoint-seconds", DEFAULT_CHECKPOINT_SECONDS)?,
+        checkpoint_bytes: secs(&p, "checkpoint-bytes", DEFAULT_CHECKPOINT_BYTES)?,
         command,
     })
 }

@@ -73,6 +73,12 @@ pub struct Config {
     pub ttyrecViaPathFormat: String,
     pub ttyrecAdditionalParameters: Vec<String>,
     pub ttyrecStealthStdoutPattern: String,
+    /// osh's own: seal every recording (signed checkpoints, the ledger).
+    pub sealRecordings: bool,
+    /// osh's own: a checkpoint seal at least this often while output flows (0: never).
+    pub sealCheckpointSeconds: i64,
+    /// osh's own: a checkpoint seal past this many recorded bytes (0: never).
+    pub sealCheckpointBytes: i64,
     // Ingress
     pub ingressKeysFrom: Vec<String>,
     pub ingressKeysFromAllowOverride: bool,
@@ -517,6 +523,9 @@ pub fn from_map(raw: Map<String, Value>) -> Loaded {
         ttyrecAdditionalParameters: r.list("ttyrecAdditionalParameters", &[], any),
         ttyrecStealthStdoutPattern: r
             .string("ttyrecStealthStdoutPattern", "", true, |s| s.len() <= 4096),
+        sealRecordings: r.boolean("sealRecordings", true),
+        sealCheckpointSeconds: r.int("sealCheckpointSeconds", 0, YEAR_S, 60),
+        sealCheckpointBytes: r.int("sealCheckpointBytes", 0, 1 << 40, 64 * 1024 * 1024),
         ingressKeysFrom: r.list("ingressKeysFrom", &[], network),
         ingressKeysFromAllowOverride: r.boolean("ingressKeysFromAllowOverride", false),
         ingressRequirePIV: r.boolean("ingressRequirePIV", false),
@@ -905,9 +914,17 @@ mod tests {
                 .collect();
             assert_eq!(lines.len(), 1, "{k} must be on exactly one line");
         }
-        // The 79 of reference §7, and osh's own egressToBastionAllowedNetworks.
-        assert_eq!(keys.len(), 80, "every key of reference §7 is in the .dist");
-        assert!(keys.contains_key("egressToBastionAllowedNetworks"));
+        // The 79 of reference §7, and osh's own egressToBastionAllowedNetworks
+        // and three seal keys.
+        assert_eq!(keys.len(), 83, "every key of reference §7 is in the .dist");
+        for own in [
+            "egressToBastionAllowedNetworks",
+            "sealRecordings",
+            "sealCheckpointSeconds",
+            "sealCheckpointBytes",
+        ] {
+            assert!(keys.contains_key(own), "{own}");
+        }
     }
 
     proptest! {

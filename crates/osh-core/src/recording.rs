@@ -100,6 +100,14 @@ pub struct RecorderOptions {
     /// On a terminal, give the command a pipe as stdout (`--pipe-stdout`):
     /// for ssh, whose bulk output then crosses one pseudo-terminal fewer.
     pub pipe_stdout: bool,
+    /// For the seals: the session's id and target (`user@ip:port`, or the plugin).
+    pub seal: Option<(String, String)>,
+}
+
+/// The seal keeper's program, which the recorder runs for each seal.
+#[must_use]
+pub fn sealer() -> PathBuf {
+    PathBuf::from(paths::PREFIX).join("bin/osh-seal")
 }
 
 /// The recorder's argv up to and including `--` (the command follows).
@@ -150,6 +158,20 @@ pub fn recorder_argv(
     }
     if o.pipe_stdout {
         a.push("--pipe-stdout".into());
+    }
+    if let Some((uniqid, target)) = o.seal.as_ref().filter(|_| config.sealRecordings) {
+        a.extend([
+            "--seal".into(),
+            sealer().to_string_lossy().into_owned(),
+            "--uniqid".into(),
+            uniqid.clone(),
+            "--target".into(),
+            target.clone(),
+            "--checkpoint-seconds".into(),
+            config.sealCheckpointSeconds.to_string(),
+            "--checkpoint-bytes".into(),
+            config.sealCheckpointBytes.to_string(),
+        ]);
     }
     a.extend(config.ttyrecAdditionalParameters.iter().cloned());
     a.push("--".into());
