@@ -10,6 +10,8 @@
 //! 44-bit extension nor zstd, and a reader of evidence must say exactly where
 //! a file stops making sense ([`ReadError::Truncated`]) rather than guess.
 
+pub mod export;
+pub mod text;
 pub mod writer;
 
 use std::io::{self, Read, Write};

@@ -1,0 +1,4 @@
+//! `osh-session-logs`: see the library.
+fn main() -> std::process::ExitCode {
+    osh_session_logs::main()
+}
