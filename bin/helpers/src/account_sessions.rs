@@ -28,6 +28,9 @@ pub fn run(caller: &Caller, req: AccountSessions) -> Result<(Reply, Stream)> {
         ));
     }
     let acct = account::bastion_account(&req.account)?;
+    if req.export {
+        return export(caller, &acct, &req);
+    }
     let spec = if req.play {
         PLAY_SPEC
     } else {
@@ -68,6 +71,43 @@ pub fn run(caller: &Caller, req: AccountSessions) -> Result<(Reply, Stream)> {
                 return;
             }
         }
+    });
+    Ok((Reply::ok(value), stream))
+}
+
+/// `accountExportSession`: verified here, where the ledger is readable, and
+/// streamed after the reply; logged once the stream is done.
+fn export(
+    caller: &Caller,
+    acct: &account::Account,
+    req: &AccountSessions,
+) -> Result<(Reply, Stream)> {
+    let p = getopt::parse(osh_core::export::SPEC, &req.args);
+    if let Some(extra) = p.rest.first() {
+        return Err(Reply::new(
+            Code::ERR_BAD_OPTIONS,
+            format!("Unknown option: {}", osh_core::ui::clean(extra)),
+        ));
+    }
+    let prepared = osh_core::export::prepare(&acct.home, &acct.name, &p)?;
+    let value = json!({
+        "id": prepared.report.uniqid,
+        "summary": prepared.report.describe(),
+        "verification": prepared.report.status,
+    });
+    let config = caller.config.clone();
+    let who = caller.name.clone();
+    let stream: Stream = Box::new(move |out| {
+        let written = osh_core::export::write(&prepared, out);
+        let frames = *written.as_ref().unwrap_or(&0);
+        osh_core::export::log(
+            &config,
+            &osh_core::logging::uniqid(),
+            &who,
+            &prepared,
+            frames,
+            written.is_ok(),
+        );
     });
     Ok((Reply::ok(value), stream))
 }

@@ -24,6 +24,9 @@ fn remap(name: &str) -> &str {
     }
 }
 
+/// Plugins whose standard output is an export of a recording.
+const EXPORTS: &[&str] = &["selfExportSession", "accountExportSession"];
+
 /// `/etc/bastion/plugin.NAME.conf` says `"disabled": true`.
 fn plugin_disabled(name: &str) -> bool {
     match osh_core::access::plugin_config(name) {
@@ -88,9 +91,12 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
     let idle_ignore = sh.account.public_flag("idle_ignore");
     let ropts = recording::RecorderOptions {
         tty: None,
-        stealth_stdout: false,
+        // An export's stdout is a copy of a recording already sealed: not
+        // recorded twice (what was exported is in the `export` event).
+        stealth_stdout: EXPORTS.contains(&name),
         idle_ignore,
         pipe_stdout: false,
+        seal: Some((sh.uniqid.clone(), name.to_owned())),
     };
     let argv = recording::recorder_argv(&sh.config, &first, &template, &ropts);
     let mut cmd = Command::new(&argv[0]);
@@ -106,6 +112,10 @@ fn run_plugin(sh: &mut Shell, req: &Request, name: &str, class: &str, path: &Pat
         .env("OSH_IP_FROM", &sh.peer.ip_from);
     if let Some(v) = sh.json.env_value() {
         cmd.env("PLUGIN_JSON", v);
+    }
+    if EXPORTS.contains(&name) {
+        // Standard output is the export: every human word goes to stderr.
+        cmd.env("FORCE_STDERR", "1");
     }
     if sh.json != JsonMode::Off || req.opts.flag("quiet") {
         cmd.env("ANSI_COLORS_DISABLED", "1");

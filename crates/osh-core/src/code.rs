@@ -115,6 +115,7 @@ codes!(
     ERR_SSH_KEYGEN_FAILED,
     ERR_SYSTEM,
     ERR_SYSTEM_COMMAND,
+    ERR_VERIFICATION_FAILED,
 );
 
 impl Code {

@@ -15,6 +15,7 @@ pub mod config;
 pub mod envelope;
 pub mod events;
 pub mod exit;
+pub mod export;
 pub mod fsx;
 pub mod getopt;
 pub mod group;

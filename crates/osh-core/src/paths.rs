@@ -62,6 +62,10 @@ pub const SESSIONS_DIR: &str = "/var/lib/osh/sessions";
 pub const OLDKEEPER_HOME: &str = "/home/oldkeeper";
 /// Global logs.
 pub const LOGKEEPER_HOME: &str = "/home/logkeeper";
+/// The public key sealing recordings now (see `osh_seal`).
+pub const SEAL_PUBLIC_KEY: &str = osh_seal::PUBLIC_KEY;
+/// Every key that ever sealed here, for `ssh-keygen -Y verify -f`.
+pub const SEAL_ALLOWED_SIGNERS: &str = osh_seal::ALLOWED_SIGNERS;
 /// Ingress keys file inside an account's home.
 pub const AUTHORIZED_KEYS: &str = ".ssh/authorized_keys2";
 

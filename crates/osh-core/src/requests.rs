@@ -203,6 +203,9 @@ pub struct AccountSessions {
     pub account: String,
     /// Replay (`true`) or list.
     pub play: bool,
+    /// Export (`accountExportSession`) rather than replay or list.
+    #[serde(default)]
+    pub export: bool,
     /// The plugin's options, as given (checked again by the helper).
     pub args: Vec<String>,
     /// osh's own `--host`, for the listing.
@@ -215,7 +218,9 @@ impl Request for AccountSessions {
     const HELPER: &'static str = "accountSessions";
     const RUNAS: &'static str = "root";
     fn right(&self) -> &'static str {
-        if self.play {
+        if self.export {
+            "accountExportSession"
+        } else if self.play {
             "accountPlaySession"
         } else {
             "accountListSessions"

@@ -4,7 +4,7 @@
 
 use osh_core::plugin::{self, Class, Ctx, Plugin};
 use osh_core::requests::AccountSessions;
-use osh_core::{Code, Reply, Result, sessions};
+use osh_core::{Code, Reply, Result, json, sessions};
 use osh_plugins_self::sessions as own;
 
 /// `accountListSessions`.
@@ -19,6 +19,59 @@ pub const LIST: Plugin = Plugin {
     ),
     run: list,
 };
+
+/// `accountExportSession`.
+pub const EXPORT: Plugin = Plugin {
+    name: "accountExportSession",
+    class: Class::Restricted,
+    summary: "export a past session of an account, verified (auditors)",
+    title: "export a past session of an account",
+    help: concat!(
+        "Usage: --osh accountExportSession --account NAME --id ID [--format json|asciinema|ttyrec] [--insecure]\n",
+        osh_core::export_options!()
+    ),
+    run: export,
+};
+
+/// The export, verified by the helper (which also reads the ledger),
+/// copied from its stream to our standard output.
+fn export(ctx: &mut Ctx) -> Result<Reply> {
+    let p = ctx.options(osh_core::export::SPEC)?;
+    let req = AccountSessions {
+        account: plugin::account_name(&p, "account")?.to_owned(),
+        play: false,
+        export: true,
+        args: ctx.args.clone(),
+        host: None,
+        user: None,
+    };
+    let (reply, mut child) = osh_core::helper::call_stream(&req)?;
+    if !reply.is_ok() {
+        let _ = child.wait();
+        return Err(reply);
+    }
+    ctx.out.info(
+        reply.value["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_end(),
+    );
+    let copied = child
+        .stdout
+        .take()
+        .ok_or_else(|| Reply::internal("no export stream"))
+        .and_then(|mut from| {
+            std::io::copy(&mut from, &mut std::io::stdout().lock())
+                .map_err(|e| Reply::new(Code::ERR_IO, format!("The export stopped: {e}")))
+        });
+    let _ = child.wait();
+    let bytes = copied?;
+    Ok(Reply::ok(json!({
+        "id": reply.value["id"],
+        "bytes": bytes,
+        "verification": reply.value["verification"],
+    })))
+}
 
 /// `accountPlaySession`.
 pub const PLAY: Plugin = Plugin {
@@ -43,6 +96,7 @@ fn request(ctx: &Ctx, play: bool) -> Result<AccountSessions> {
     Ok(AccountSessions {
         account: plugin::account_name(&p, "account")?.to_owned(),
         play,
+        export: false,
         args: ctx.args.clone(),
         host: ctx.host.clone(),
         user: ctx.user.clone(),

@@ -40,6 +40,7 @@ pub const PLUGINS: &[Plugin] = &[
     account_passwords::LIST,
     account_sessions::LIST,
     account_sessions::PLAY,
+    account_sessions::EXPORT,
     account_unexpire::UNEXPIRE,
     account_unexpire::UNLOCK,
     personal_access::ACCOUNT_ADD,

@@ -80,6 +80,20 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
         value["adminAccounts"] = json!(c.adminAccounts);
         value["superOwnerAccounts"] = json!(c.superOwnerAccounts);
     }
+    // The key that seals recordings: what an auditor needs to verify them
+    // away from the bastion (doc/proof.md).
+    match std::fs::read_to_string(osh_core::paths::SEAL_PUBLIC_KEY) {
+        Ok(k) if c.sealRecordings => {
+            let k = k.trim();
+            text.push_str(&format!(
+                "\nRecordings are sealed with this key (all of them: {}):\n{k}\n",
+                osh_core::paths::SEAL_ALLOWED_SIGNERS
+            ));
+            value["seal_public_key"] = json!(k);
+            value["seal_allowed_signers"] = json!(osh_core::paths::SEAL_ALLOWED_SIGNERS);
+        }
+        _ => text.push_str("\nRecordings are not sealed on this bastion.\n"),
+    }
     ctx.out.info(&text);
     Ok(Reply::ok(value))
 }

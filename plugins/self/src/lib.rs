@@ -5,6 +5,7 @@
 //! their logic; [`PLUGINS`] lists them for the catalogue.
 #![forbid(unsafe_code)]
 
+pub mod export;
 pub mod personal_access;
 pub mod self_add_ingress_key;
 pub mod self_del_ingress_key;
@@ -31,6 +32,7 @@ pub const PLUGINS: &[Plugin] = &[
     personal_access::SELF_DEL,
     sessions::LIST,
     sessions::PLAY,
+    export::EXPORT,
     self_passwords::GENERATE,
     self_passwords::LIST,
 ];
