@@ -262,6 +262,19 @@ impl Sandbox {
         Run::from(&self.nsenter().args(["sh", "-c", script]).output().unwrap())
     }
 
+    /// Run a shell command inside as root and require success; returns its
+    /// stdout as bytes (binary output).
+    #[track_caller]
+    pub fn root_bytes(&self, script: &str) -> Vec<u8> {
+        let out = self.nsenter().args(["sh", "-c", script]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{script}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
     /// Run a shell command inside as root and require success; returns stdout.
     #[track_caller]
     pub fn root_ok(&self, script: &str) -> String {
