@@ -34,6 +34,18 @@ fn session(sb: &Sandbox, extra: &[&str], cmd: &str) -> String {
         .expect("a close event")
 }
 
+/// Recorder options: small segments, plain or zstd.
+const ROTATE: &str = r#"["--rotate-size", "30000"]"#;
+const ROTATE_ZSTD: &str = r#"["-Z", "--rotate-size", "30000"]"#;
+
+/// Run `f` with `ttyrecAdditionalParameters` set to `params`, then back to none.
+fn rotating<T>(sb: &Sandbox, params: &str, f: impl FnOnce() -> T) -> T {
+    sb.config_set("ttyrecAdditionalParameters", params);
+    let r = f();
+    sb.config_set("ttyrecAdditionalParameters", "[]");
+    r
+}
+
 /// The segment files of session `id` under `dir`, in name order.
 fn segments(sb: &Sandbox, dir: &str, id: &str) -> Vec<String> {
     sb.root_ok(&format!(
@@ -65,18 +77,13 @@ fn sealed_sessions_verify_and_export_for_tools_we_did_not_write() {
     }
     let sb = Sandbox::start("proof-tools");
     sb.admin_reaches_target();
-    sb.config_set(
-        "ttyrecAdditionalParameters",
-        r#"["--rotate-size", "30000"]"#,
-    );
-    let plain = session(&sb, &["-T"], "seq 1 60000");
-    let tty = session(&sb, &["-tt"], "printf 'caf\\303\\251 '; stty size");
-    sb.config_set(
-        "ttyrecAdditionalParameters",
-        r#"["-Z", "--rotate-size", "30000"]"#,
-    );
-    let zstd = session(&sb, &["-T"], "seq 1 40000");
-    sb.config_set("ttyrecAdditionalParameters", "[]");
+    let (plain, tty) = rotating(&sb, ROTATE, || {
+        (
+            session(&sb, &["-T"], "seq 1 60000"),
+            session(&sb, &["-tt"], "printf 'caf\\303\\251 '; stty size"),
+        )
+    });
+    let zstd = rotating(&sb, ROTATE_ZSTD, || session(&sb, &["-T"], "seq 1 40000"));
     let files = segments(&sb, DIR, &plain);
     assert!(files.len() >= 2, "rotated: {files:?}");
     assert!(
@@ -230,6 +237,23 @@ fn sealed_sessions_verify_and_export_for_tools_we_did_not_write() {
     .code(100)
     .contains("--format");
 
+    // A live session exported as it grows, across rotations, until it ends.
+    sb.config_set("ttyrecAdditionalParameters", r#"["--rotate-size", "10"]"#);
+    let followed = sb.root_ok(&format!(
+        "ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -T -i {} -p 2222 \
+         admin@127.0.0.1 -- tuser@127.0.0.2 -p 2223 -- 'for i in 1 2 3 4; do echo tick$i; sleep 0.7; done' >/dev/null 2>&1 &
+         sleep 1; f=$(ls -t {DIR}/*.ttyrec | head -1)
+         timeout 30 {LOGS} export --follow --format asciinema \"$f\" > /tmp/follow.cast 2>/dev/null; echo rc=$?; wait",
+        sb.admin_key().display()
+    ));
+    sb.config_set("ttyrecAdditionalParameters", "[]");
+    assert!(followed.contains("rc=0"), "{followed}");
+    let cast = sb.root_ok("cat /tmp/follow.cast");
+    assert!(
+        (1..=4).all(|i| cast.contains(&format!("tick{i}"))),
+        "{cast}"
+    );
+
     // info shows the key an auditor verifies with.
     let key = sb.root_ok("cat /home/sealkeeper/seal_ed25519.pub");
     sb.admin(&["--osh", "info"]).code(0).contains(key.trim());
@@ -315,18 +339,13 @@ fn every_mutation_is_detected_and_named() {
     }
     let sb = Sandbox::start("proof-mutations");
     sb.admin_reaches_target();
-    sb.config_set(
-        "ttyrecAdditionalParameters",
-        r#"["--rotate-size", "30000"]"#,
-    );
-    let a = session(&sb, &["-T"], "seq 1 30000");
-    let b = session(&sb, &["-T"], "seq 5 30004");
-    sb.config_set(
-        "ttyrecAdditionalParameters",
-        r#"["-Z", "--rotate-size", "30000"]"#,
-    );
-    let z = session(&sb, &["-T"], "seq 1 40000");
-    sb.config_set("ttyrecAdditionalParameters", "[]");
+    let (a, b) = rotating(&sb, ROTATE, || {
+        (
+            session(&sb, &["-T"], "seq 1 30000"),
+            session(&sb, &["-T"], "seq 5 30004"),
+        )
+    });
+    let z = rotating(&sb, ROTATE_ZSTD, || session(&sb, &["-T"], "seq 1 40000"));
 
     mutated(&sb, "clean", &[&a, &b], "true")
         .code(0)
@@ -342,6 +361,27 @@ fn every_mutation_is_detected_and_named() {
     .contains("segment 1")
     .contains("differs from its seal")
     .contains("frame");
+    // --insecure exports it anyway, marked, and says so.
+    let seg1 = segments(&sb, DIR, &a)[1]
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let copy = format!("--ledger /tmp/m/flip.ledger /tmp/m/flip/{seg1}");
+    logs(&sb, "export --ledger /tmp/m/clean.ledger /tmp/m/clean")
+        .code(2)
+        .contains("name one");
+    logs(&sb, &format!("export {copy}"))
+        .code(1)
+        .contains("not exported");
+    let e = logs(&sb, &format!("export --insecure {copy}"));
+    e.code(1).contains("WARNING: verification FAILED");
+    assert_eq!(doc(&e)["verification"]["verified"], false);
+    assert!(
+        doc(&e)["verification"]["problems"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    );
     mutated(
         &sb,
         "flipz",

@@ -181,3 +181,17 @@ impl Memberships {
         &self.names
     }
 }
+
+/// The name of local user `uid`, read from `/etc/passwd` itself rather than
+/// through NSS: for the setuid writers (`osh-globallog`, `osh-seal`), linked
+/// statically, whose callers are bastion accounts, always local users.
+#[must_use]
+pub fn local_user_name(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let id = f.nth(1)?.parse::<u32>().ok()?;
+        (id == uid).then(|| name.to_owned())
+    })
+}

@@ -224,6 +224,7 @@ pub fn check(dir: &Path, keys: &Keyring) -> Checked {
     };
     let mut prev_hash: Option<String> = None;
     let mut prev_n: Option<u64> = None;
+    let mut first = true;
     for path in out.files.clone() {
         let name = path.display().to_string();
         let text = match std::fs::read(&path) {
@@ -260,6 +261,12 @@ pub fn check(dir: &Path, keys: &Keyring) -> Checked {
                 prev_n = prev_n.map(|n| n + 1);
                 continue;
             };
+            if std::mem::take(&mut first) && (e.n != 0 || e.prev != GENESIS) {
+                bad(format!(
+                    "the ledger starts at entry {}: the files before it are missing",
+                    e.n
+                ));
+            }
             let expected_prev = prev_hash.clone().unwrap_or_else(|| GENESIS.into());
             if prev_hash.is_some() && e.prev != expected_prev {
                 bad(format!(

@@ -997,6 +997,18 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
     {
         problems.push(Problem::about(None, None, "the ledger recorded the session's close, but its close seal is gone (cut back to a checkpoint)"));
     }
+    let mut seqs: Vec<u64> = mine.iter().map(|e| e.seq).collect();
+    seqs.sort_unstable();
+    for w in seqs.windows(2).filter(|w| w[0] == w[1]) {
+        problems.push(Problem::about(
+            None,
+            None,
+            format!(
+                "the ledger holds two seals numbered {} for this session (one was forged)",
+                w[0]
+            ),
+        ));
+    }
     if ctx.ledger.is_some() && mine.is_empty() && !s.segments.iter().all(|g| g.seal.is_none()) {
         problems.push(Problem::about(
             None,

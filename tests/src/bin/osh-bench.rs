@@ -16,7 +16,11 @@
 //!
 //! `osh-bench groups` measures the group paths at 10,000 groups and accounts.
 //!
-//! Usage: osh-bench [plugin|egress|memory|sessions|groups|all] [ROUNDS] [MB] | osh-bench load [CLIENTS] [SECONDS]   (run as root; OSH_BUILD_DIR or target/release)
+//! `osh-bench proof [ROUNDS] [MB]` measures sealing: the recorder on the same
+//! MB of output with and without seals (alternating), and `osh-session-logs`
+//! verifying and exporting an MB-sized recording.
+//!
+//! Usage: osh-bench [plugin|egress|memory|sessions|groups|proof|all] [ROUNDS] [MB] | osh-bench load [CLIENTS] [SECONDS]   (run as root; OSH_BUILD_DIR or target/release)
 
 use std::time::Instant;
 
@@ -515,6 +519,13 @@ fn main() {
     if mode == "groups" {
         groups_bench(&sb, rounds);
     }
+    if mode == "proof" {
+        proof_bench(
+            &sb,
+            rounds.min(10),
+            if args.get(2).is_some() { mb } else { 1024 },
+        );
+    }
     if mode == "load" {
         // osh-bench load [CLIENTS] [SECONDS]: concurrent egress sessions, then
         // every sink counted.
@@ -531,4 +542,129 @@ fn main() {
             n as f64 / took
         );
     }
+}
+
+/// Wall seconds and user+system CPU seconds (with children) of a script
+/// run inside the sandbox, from `/usr/bin/time`-like accounting by bash.
+fn timed_cpu(sb: &Sandbox, script: &str) -> (f64, f64) {
+    let out = sb.root_ok(&format!(
+        "TIMEFORMAT='%R %U %S'; {{ time {{ {script} ; }} >/dev/null 2>/dev/null ; }} 2>&1 | tail -n 1"
+    ));
+    let v: Vec<f64> = out
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    assert_eq!(v.len(), 3, "{script}: {out}");
+    (v[0], v[1] + v[2])
+}
+
+fn proof_bench(sb: &Sandbox, rounds: usize, mb: u64) {
+    let rounds = rounds.max(1);
+    println!("osh-bench proof: {rounds} rounds, {mb} MB of text output");
+    // Text, in the chunks cat reads (128 KiB): what a bulk session looks like.
+    sb.root_ok(&format!(
+        "rm -rf /tmp/pb && mkdir /tmp/pb && head -c {} /dev/urandom | base64 -w 100 > /tmp/pb/text",
+        mb * 1024 * 1024 * 3 / 4
+    ));
+    let rec = |sealed: bool, n: usize| {
+        let seal = if sealed {
+            "--seal /opt/osh/bin/osh-seal --uniqid 00000000b0b0 --target bench"
+        } else {
+            ""
+        };
+        format!(
+            "/opt/osh/bin/ttyrec -T never --rotate-size 0 {seal} -f /tmp/pb/r{n}.ttyrec --status-file /tmp/pb/s{n} -- cat /tmp/pb/text"
+        )
+    };
+    let status_cpu = |n: usize| {
+        let v: serde_json::Value =
+            serde_json::from_str(&sb.root_ok(&format!("cat /tmp/pb/s{n}"))).unwrap_or_default();
+        (v["cpu_user_ms"].as_f64().unwrap_or(0.0) + v["cpu_sys_ms"].as_f64().unwrap_or(0.0))
+            / 1000.0
+    };
+    let (mut w_on, mut w_off, mut c_on, mut c_off, mut r_on, mut r_off) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for i in 0..rounds {
+        for sealed in [false, true] {
+            let n = i * 2 + usize::from(sealed);
+            sb.root_ok("rm -f /tmp/pb/r* /tmp/pb/s*; sync");
+            let (w, c) = timed_cpu(sb, &rec(sealed, n));
+            let own = status_cpu(n);
+            if sealed {
+                w_on.push(w);
+                c_on.push(c);
+                r_on.push(own);
+            } else {
+                w_off.push(w);
+                c_off.push(c);
+                r_off.push(own);
+            }
+        }
+    }
+    let mbf = mb as f64;
+    let (won, woff) = (median(&mut w_on), median(&mut w_off));
+    let (con, coff) = (median(&mut c_on), median(&mut c_off));
+    let (ron, roff) = (median(&mut r_on), median(&mut r_off));
+    println!(
+        "  recorder, sealing off: {:.0} MB/s, CPU {coff:.2} s in all (the recorder alone {roff:.2} s)",
+        mbf / woff
+    );
+    println!(
+        "  recorder, sealing on:  {:.0} MB/s, CPU {con:.2} s in all (the recorder alone {ron:.2} s, osh-seal included in all)",
+        mbf / won
+    );
+    println!(
+        "  sealing costs {:+.1}% throughput and {:+.1}% CPU (target: within 5%)",
+        (mbf / won - mbf / woff) / (mbf / woff) * 100.0,
+        (con - coff) / coff * 100.0
+    );
+    // The last sealed recording, verified and exported.
+    let last = rounds * 2 - 1;
+    sb.root_ok(&format!("rm -f /tmp/pb/r{} && mv /tmp/pb/r{last}.ttyrec /tmp/pb/keep.ttyrec && for e in seal seal.sig winsize; do mv /tmp/pb/r{last}.ttyrec.$e /tmp/pb/keep.ttyrec.$e; done", last - 1));
+    let size = sb
+        .root_ok("stat -c %s /tmp/pb/keep.ttyrec")
+        .trim()
+        .parse::<f64>()
+        .unwrap_or(0.0)
+        / 1e6;
+    let logs = "/opt/osh/bin/osh-session-logs";
+    let line = |what: &str, script: &str| {
+        let mut w = Vec::new();
+        let mut c = Vec::new();
+        for _ in 0..rounds.min(3) {
+            let (a, b) = timed_cpu(sb, script);
+            w.push(a);
+            c.push(b);
+        }
+        let (w, c) = (median(&mut w), median(&mut c));
+        println!(
+            "  {what}: {:.2} GB/s ({w:.2} s wall, {c:.2} s CPU for {size:.0} MB)",
+            size / 1000.0 / w
+        );
+    };
+    line(
+        "verify (no ledger)",
+        &format!("{logs} verify --no-ledger /tmp/pb/keep.ttyrec"),
+    );
+    line(
+        "verify (with the ledger)",
+        &format!("{logs} verify /tmp/pb/keep.ttyrec"),
+    );
+    line(
+        "export --format ttyrec",
+        &format!("{logs} export --no-ledger --format ttyrec -o /dev/null /tmp/pb/keep.ttyrec"),
+    );
+    line(
+        "export --format json",
+        &format!("{logs} export --no-ledger --format json -o /dev/null /tmp/pb/keep.ttyrec"),
+    );
+    line(
+        "export --format asciinema",
+        &format!("{logs} export --no-ledger --format asciinema -o /dev/null /tmp/pb/keep.ttyrec"),
+    );
+    line(
+        "sha256sum of the same file",
+        "sha256sum /tmp/pb/keep.ttyrec",
+    );
+    sb.root_ok("rm -rf /tmp/pb");
 }

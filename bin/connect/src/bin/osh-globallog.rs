@@ -19,19 +19,6 @@ use osh_core::serde_json::{self, Value, json};
 /// The most it reads of an event (a long remote command included).
 const MAX_EVENT: u64 = 1 << 20;
 
-/// The name of local user `uid`, from `/etc/passwd` itself: bastion
-/// accounts are local users, and this binary is linked statically (no NSS),
-/// so that the exec it costs every session stays small.
-fn local_user(uid: u32) -> Option<String> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|l| {
-        let mut f = l.split(':');
-        let name = f.next()?;
-        let id = f.nth(1)?.parse::<u32>().ok()?;
-        (id == uid).then(|| name.to_owned())
-    })
-}
-
 fn refuse(why: &str) -> std::process::ExitCode {
     let s = SinkStatus::Failed(why.to_owned()).as_field();
     println!("{}", json!({"globalsql": s, "globallog": s}));
@@ -74,7 +61,7 @@ fn main() -> std::process::ExitCode {
     // Attribution: the caller writes for its own account only.
     let uid = nix::unistd::getuid();
     if !uid.is_root() {
-        let me = local_user(uid.as_raw());
+        let me = osh_core::unix::local_user_name(uid.as_raw());
         let claims_me = |k: &str| event.get(k).is_some() && event.get(k) == me.as_deref();
         if me.is_none()
             || !claims_me("account")

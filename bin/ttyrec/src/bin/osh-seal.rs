@@ -19,18 +19,6 @@ use osh_core::serde_json::{self, json};
 
 const MAX_REQUEST: u64 = 64 * 1024;
 
-/// The name of local user `uid`, from `/etc/passwd` itself (linked
-/// statically: no NSS), as osh-globallog does.
-fn local_user(uid: u32) -> Option<String> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|l| {
-        let mut f = l.split(':');
-        let name = f.next()?;
-        let id = f.nth(1)?.parse::<u32>().ok()?;
-        (id == uid).then(|| name.to_owned())
-    })
-}
-
 fn fail(why: &str) -> ExitCode {
     println!("{}", json!({ "error": why }));
     ExitCode::from(1)
@@ -52,7 +40,7 @@ fn main() -> ExitCode {
         Err(e) => return fail(&format!("malformed request: {e}")),
     };
     let uid = nix::unistd::getuid().as_raw();
-    let Some(account) = local_user(uid) else {
+    let Some(account) = osh_core::unix::local_user_name(uid) else {
         return fail("the caller is not a local user");
     };
     let signer = match osh_seal::keys::Signer::load(Path::new(osh_seal::PRIVATE_KEY)) {
