@@ -34,6 +34,14 @@ fn session(sb: &Sandbox, extra: &[&str], cmd: &str) -> String {
         .expect("a close event")
 }
 
+/// A command printing 1..=`n` in `parts` bursts a moment apart: each burst
+/// is its own frame, so the recording rotates between them (one burst read
+/// at once would be one frame, and one segment).
+fn spread(n: u32, parts: u32) -> String {
+    let k = n / parts;
+    format!("for i in $(seq 1 {parts}); do seq $(( (i - 1) * {k} + 1 )) $(( i * {k} )); sleep 0.3; done")
+}
+
 /// Recorder options: small segments, plain or zstd.
 const ROTATE: &str = r#"["--rotate-size", "30000"]"#;
 const ROTATE_ZSTD: &str = r#"["-Z", "--rotate-size", "30000"]"#;
@@ -79,11 +87,11 @@ fn sealed_sessions_verify_and_export_for_tools_we_did_not_write() {
     sb.admin_reaches_target();
     let (plain, tty) = rotating(&sb, ROTATE, || {
         (
-            session(&sb, &["-T"], "seq 1 60000"),
+            session(&sb, &["-T"], &spread(60000, 3)),
             session(&sb, &["-tt"], "printf 'caf\\303\\251 '; stty size"),
         )
     });
-    let zstd = rotating(&sb, ROTATE_ZSTD, || session(&sb, &["-T"], "seq 1 40000"));
+    let zstd = rotating(&sb, ROTATE_ZSTD, || session(&sb, &["-T"], &spread(40000, 2)));
     let files = segments(&sb, DIR, &plain);
     assert!(files.len() >= 2, "rotated: {files:?}");
     assert!(
@@ -254,6 +262,26 @@ fn sealed_sessions_verify_and_export_for_tools_we_did_not_write() {
         "{cast}"
     );
 
+    // play, into a pipe: the output at once, as the player does without a terminal.
+    let played = logs(&sb, &format!("play {plain}"));
+    played.code(0);
+    assert!(
+        played.stdout.ends_with("59999\n60000\n"),
+        "{}",
+        played.stdout.len()
+    );
+    logs(&sb, "--help")
+        .code(0)
+        .contains("verify")
+        .contains("export");
+    logs(&sb, "export --help")
+        .code(0)
+        .contains("--insecure")
+        .contains("--follow");
+    sb.admin(&["--osh", "selfExportSession", "--help"])
+        .code(0)
+        .contains("--format");
+
     // info shows the key an auditor verifies with.
     let key = sb.root_ok("cat /home/sealkeeper/seal_ed25519.pub");
     sb.admin(&["--osh", "info"]).code(0).contains(key.trim());
@@ -341,11 +369,11 @@ fn every_mutation_is_detected_and_named() {
     sb.admin_reaches_target();
     let (a, b) = rotating(&sb, ROTATE, || {
         (
-            session(&sb, &["-T"], "seq 1 30000"),
-            session(&sb, &["-T"], "seq 5 30004"),
+            session(&sb, &["-T"], &spread(30000, 3)),
+            session(&sb, &["-T"], &format!("{}; echo b", spread(30000, 3))),
         )
     });
-    let z = rotating(&sb, ROTATE_ZSTD, || session(&sb, &["-T"], "seq 1 40000"));
+    let z = rotating(&sb, ROTATE_ZSTD, || session(&sb, &["-T"], &spread(40000, 2)));
 
     mutated(&sb, "clean", &[&a, &b], "true")
         .code(0)

@@ -23,30 +23,37 @@ pub fn expand(template: &str, now: &Zoned) -> Result<String, String> {
 
 /// A file that hashes (SHA-256) every byte written to it: what a seal
 /// covers is exactly what is on disk, compressed or not.
+/// Unsealed recordings are not hashed (`hash` is `None`): no cost when
+/// nothing will use it.
 struct Hashed {
     file: File,
-    hash: Sha256,
+    hash: Option<Sha256>,
     bytes: u64,
 }
 
 impl Hashed {
-    fn new(file: File) -> Self {
+    fn new(file: File, hashing: bool) -> Self {
         Self {
             file,
-            hash: Sha256::new(),
+            hash: hashing.then(Sha256::new),
             bytes: 0,
         }
     }
 
     fn digest(&self) -> String {
-        hex(&self.hash.clone().finalize())
+        self.hash
+            .as_ref()
+            .map(|h| hex(&h.clone().finalize()))
+            .unwrap_or_default()
     }
 }
 
 impl Write for Hashed {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.file.write(buf)?;
-        self.hash.update(&buf[..n]);
+        if let Some(h) = self.hash.as_mut() {
+            h.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -124,6 +131,20 @@ pub trait Sealer {
     /// # Errors
     /// When the seal can't be made or written.
     fn seal(&mut self, point: SealPoint, state: &SegmentState<'_>) -> io::Result<()>;
+
+    /// Finish a seal made in the background if it is done (the open seal
+    /// runs beside the session's start rather than before it).
+    ///
+    /// # Errors
+    /// When that seal failed.
+    fn poll(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Whether a seal is still being made in the background.
+    fn busy(&self) -> bool {
+        false
+    }
 }
 
 /// Settings of a recording.
@@ -186,22 +207,26 @@ fn create(path: &PathBuf) -> io::Result<File> {
 }
 
 /// The files of a new segment: the recording (`.zst` added in zstd mode) and its sidecar.
-fn segment_files(path: PathBuf, settings: &Settings) -> io::Result<(PathBuf, Sink, Hashed)> {
+fn segment_files(
+    path: PathBuf,
+    settings: &Settings,
+    hashing: bool,
+) -> io::Result<(PathBuf, Sink, Hashed)> {
     let path = if settings.zstd.is_some() && !path.to_string_lossy().ends_with(".zst") {
         PathBuf::from(format!("{}.zst", path.display()))
     } else {
         path
     };
-    let file = Hashed::new(create(&path)?);
+    let file = Hashed::new(create(&path)?, hashing);
     let sink = match settings.zstd {
         Some(level) => Sink::Zstd(zstd::stream::write::Encoder::new(file, level)?),
         None => Sink::Plain(file),
     };
     // `NAME.winsize` sorts after `NAME`: a listing never shows it first.
-    let sidecar = Hashed::new(create(&PathBuf::from(format!(
-        "{}.winsize",
-        path.display()
-    )))?);
+    let sidecar = Hashed::new(
+        create(&PathBuf::from(format!("{}.winsize", path.display())))?,
+        hashing,
+    );
     Ok((path, sink, sidecar))
 }
 
@@ -219,7 +244,7 @@ impl Recording {
         size: Option<(u16, u16)>,
         sealer: Option<Box<dyn Sealer>>,
     ) -> io::Result<Self> {
-        let (path, sink, sidecar) = segment_files(path, &settings)?;
+        let (path, sink, sidecar) = segment_files(path, &settings, sealer.is_some())?;
         let mut r = Self {
             settings,
             sink,
@@ -343,6 +368,9 @@ impl Recording {
             z.flush()?;
             self.last_flush = Instant::now();
         }
+        if let Some(sealer) = self.sealer.as_mut() {
+            sealer.poll()?;
+        }
         if self.checkpoint_due() {
             self.checkpoint()?;
         }
@@ -364,10 +392,13 @@ impl Recording {
                     .checkpoint_every
                     .saturating_sub(self.sealed_at.2.elapsed())
             });
-        match (flush, seal) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        // A seal in the background is looked at again soon: its failure ends the session.
+        let background = self
+            .sealer
+            .as_ref()
+            .is_some_and(|s| s.busy())
+            .then_some(Duration::from_millis(5));
+        [flush, seal, background].into_iter().flatten().min()
     }
 
     /// Note a terminal size (at start and at every resize) in the sidecar.
@@ -408,7 +439,8 @@ impl Recording {
             candidate = PathBuf::from(format!("{base}.{n}"));
             n += 1;
         }
-        let (path, sink, sidecar) = segment_files(candidate, &self.settings)?;
+        let (path, sink, sidecar) =
+            segment_files(candidate, &self.settings, self.sealer.is_some())?;
         self.prev_segment = Some(self.sink.hashed().digest());
         self.sink = sink;
         self.sidecar = sidecar;
