@@ -39,7 +39,9 @@ fn session(sb: &Sandbox, extra: &[&str], cmd: &str) -> String {
 /// at once would be one frame, and one segment).
 fn spread(n: u32, parts: u32) -> String {
     let k = n / parts;
-    format!("for i in $(seq 1 {parts}); do seq $(( (i - 1) * {k} + 1 )) $(( i * {k} )); sleep 0.3; done")
+    format!(
+        "for i in $(seq 1 {parts}); do seq $(( (i - 1) * {k} + 1 )) $(( i * {k} )); sleep 0.3; done"
+    )
 }
 
 /// Recorder options: small segments, plain or zstd.
@@ -91,7 +93,9 @@ fn sealed_sessions_verify_and_export_for_tools_we_did_not_write() {
             session(&sb, &["-tt"], "printf 'caf\\303\\251 '; stty size"),
         )
     });
-    let zstd = rotating(&sb, ROTATE_ZSTD, || session(&sb, &["-T"], &spread(40000, 2)));
+    let zstd = rotating(&sb, ROTATE_ZSTD, || {
+        session(&sb, &["-T"], &spread(40000, 2))
+    });
     let files = segments(&sb, DIR, &plain);
     assert!(files.len() >= 2, "rotated: {files:?}");
     assert!(
@@ -373,7 +377,9 @@ fn every_mutation_is_detected_and_named() {
             session(&sb, &["-T"], &format!("{}; echo b", spread(30000, 3))),
         )
     });
-    let z = rotating(&sb, ROTATE_ZSTD, || session(&sb, &["-T"], &spread(40000, 2)));
+    let z = rotating(&sb, ROTATE_ZSTD, || {
+        session(&sb, &["-T"], &spread(40000, 2))
+    });
 
     mutated(&sb, "clean", &[&a, &b], "true")
         .code(0)
