@@ -125,11 +125,15 @@ fn sealed_sessions_verify_and_export_for_tools_we_did_not_write() {
     // keeper's uid), one per seal.
     let accepted = sb.root_ok("cat /var/log/bastion/bastion.log");
     assert!(
-        accepted.contains(&format!("seal uniqid=\"{plain}\"")) && accepted.contains("kind=\"close\""),
+        accepted.contains(&format!("seal uniqid=\"{plain}\""))
+            && accepted.contains("kind=\"close\""),
         "{}",
         &accepted[accepted.len().saturating_sub(2000)..]
     );
-    assert!(!sb.root_ok("cat /var/log/bastion/bastion-forged.log 2>/dev/null || true").contains("seal uniqid"));
+    assert!(
+        !sb.root_ok("cat /var/log/bastion/bastion-forged.log 2>/dev/null || true")
+            .contains("seal uniqid")
+    );
 
     // Our verifier, on each session, by file, by directory and by id.
     for id in [&plain, &tty, &zstd] {

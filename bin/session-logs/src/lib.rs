@@ -55,6 +55,19 @@ struct Trust {
     root: Vec<PathBuf>,
 }
 
+/// What every verb on one session takes.
+#[derive(Args, Debug, Clone)]
+struct One {
+    #[command(flatten)]
+    trust: Trust,
+    /// Go on even if verification fails (said loudly, and marked in what is written).
+    #[arg(long)]
+    insecure: bool,
+    /// The session.
+    #[arg(value_name = "TARGET")]
+    target: String,
+}
+
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Check every seal's signature, every segment's hash, the chains and the ledger.
@@ -71,61 +84,31 @@ enum Cmd {
     /// Write a session as JSON frames, an asciicast (v2) or one plain ttyrec.
     Export {
         #[command(flatten)]
-        trust: Trust,
+        one: One,
         /// json, asciinema or ttyrec.
         #[arg(long, default_value = "json", value_parser = ["json", "asciinema", "ttyrec"])]
         format: String,
         /// Write here instead of stdout.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Export even if verification fails (the output says it is unverified).
-        #[arg(long)]
-        insecure: bool,
         /// Keep exporting a live session as it grows, until it ends.
         #[arg(long)]
         follow: bool,
-        /// The session.
-        #[arg(value_name = "TARGET")]
-        target: String,
     },
     /// The raw output bytes, as the terminal received them.
-    Decode {
-        #[command(flatten)]
-        trust: Trust,
-        /// Even if verification fails.
-        #[arg(long)]
-        insecure: bool,
-        /// The session.
-        #[arg(value_name = "TARGET")]
-        target: String,
-    },
+    Decode(One),
     /// The session as plain text: what a person saw, escapes interpreted.
-    Cat {
-        #[command(flatten)]
-        trust: Trust,
-        /// Even if verification fails.
-        #[arg(long)]
-        insecure: bool,
-        /// The session.
-        #[arg(value_name = "TARGET")]
-        target: String,
-    },
+    Cat(One),
     /// Replay the session on this terminal, at its pace.
     Play {
         #[command(flatten)]
-        trust: Trust,
-        /// Even if verification fails.
-        #[arg(long)]
-        insecure: bool,
+        one: One,
         /// 2 is twice as fast.
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
         /// Pauses longer than this many seconds are cut to it.
         #[arg(long, default_value_t = 5.0)]
         max_idle: f64,
-        /// The session.
-        #[arg(value_name = "TARGET")]
-        target: String,
     },
 }
 
@@ -447,15 +430,13 @@ pub fn main() -> ExitCode {
             targets,
         } => verify_all(&trust, json, &targets),
         Cmd::Export {
-            trust,
+            one,
             format,
             output: o,
-            insecure,
             follow,
-            target,
         } => {
             let format = Format::parse(&format).unwrap_or(Format::Json);
-            let (s, r) = match one_session(&trust, &target, insecure) {
+            let (s, r) = match one_session(&one.trust, &one.target, one.insecure) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
@@ -464,23 +445,13 @@ pub fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
-        Cmd::Decode {
-            trust,
-            insecure,
-            target,
-        } => plain(&trust, &target, insecure, Format::Raw),
-        Cmd::Cat {
-            trust,
-            insecure,
-            target,
-        } => plain(&trust, &target, insecure, Format::Text),
+        Cmd::Decode(one) => plain(&one, Format::Raw),
+        Cmd::Cat(one) => plain(&one, Format::Text),
         Cmd::Play {
-            trust,
-            insecure,
+            one,
             speed,
             max_idle,
-            target,
-        } => match one_session(&trust, &target, insecure) {
+        } => match one_session(&one.trust, &one.target, one.insecure) {
             Ok((s, _)) => play(&s, speed, max_idle),
             Err(code) => code,
         },
@@ -488,8 +459,8 @@ pub fn main() -> ExitCode {
 }
 
 /// `decode` and `cat`: the session, verified, to stdout.
-fn plain(trust: &Trust, target: &str, insecure: bool, format: Format) -> ExitCode {
-    match one_session(trust, target, insecure) {
+fn plain(one: &One, format: Format) -> ExitCode {
+    match one_session(&one.trust, &one.target, one.insecure) {
         Ok((s, r)) => match output(None) {
             Ok(out) => export_to(&s, &r, format, out, false),
             Err(code) => code,
