@@ -300,6 +300,29 @@ fn sealed_sessions_verify_and_export_for_tools_we_did_not_write() {
         .code(0)
         .contains("--format");
 
+    // osh-seal run by an account itself: it signs for that account whatever
+    // the request claims, and refuses a path that climbs out.
+    let e = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let req = |path: &str| {
+        format!(
+            r#"{{"kind":"open","uniqid":"0000000000aa","target":"x","segment":0,"path":"{path}","frames":0,"bytes":0,"sha256":"{e}","first":null,"last":null,"winsize_bytes":0,"winsize_sha256":"{e}","prev_segment_sha256":null,"prev_seal_sha256":null,"seq":0,"account":"root"}}"#
+        )
+    };
+    let signed = sb.root_ok(&format!(
+        "echo '{}' | runuser -u admin -- /opt/osh/bin/osh-seal",
+        req("/home/admin/ttyrec/x.ttyrec")
+    ));
+    let v: serde_json::Value = serde_json::from_str(&signed).unwrap();
+    let seal: serde_json::Value = serde_json::from_str(v["seal"].as_str().unwrap()).unwrap();
+    assert_eq!(seal["account"], "admin", "{seal}");
+    let refused = sb.root(&format!(
+        "echo '{}' | runuser -u admin -- /opt/osh/bin/osh-seal",
+        req("/home/admin/../root/x.ttyrec")
+    ));
+    refused.code(1).contains("bad path");
+    sb.root("runuser -u admin -- cat /home/sealkeeper/private/seal_ed25519")
+        .code(1);
+
     // info shows the key an auditor verifies with.
     let key = sb.root_ok("cat /home/sealkeeper/seal_ed25519.pub");
     sb.admin(&["--osh", "info"]).code(0).contains(key.trim());
