@@ -32,7 +32,8 @@ impl Read for Growing {
                 self.pos += n as u64;
                 return Ok(n);
             }
-            if seal_of(&self.path).is_some_and(|s| s.kind.is_final() && self.pos >= s.bytes) {
+            if seal_of(&self.path).is_some_and(|s| s.kind.is_final() && self.pos >= s.measure.bytes)
+            {
                 return Ok(0);
             }
             std::thread::sleep(POLL);

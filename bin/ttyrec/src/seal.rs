@@ -8,7 +8,7 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use osh_seal::{Kind, SealRequest};
+use osh_seal::{Kind, Measure, SealRequest};
 use osh_ttyrec::writer::{SealPoint, Sealer, SegmentState};
 
 /// Asks the keeper for seals, keeping the session's chain of seals.
@@ -71,15 +71,17 @@ impl Keeper {
             target: self.target.clone(),
             segment: st.index,
             path: st.path.to_string_lossy().into_owned(),
-            frames: st.frames,
-            bytes: st.bytes,
-            sha256: st.sha256.clone(),
-            first: time(st.first),
-            last: time(st.last),
-            winsize_bytes: st.winsize_bytes,
-            winsize_sha256: st.winsize_sha256.clone(),
-            prev_segment_sha256: st.prev_segment_sha256.map(str::to_owned),
-            prev_seal_sha256: self.prev_seal.clone(),
+            measure: Measure {
+                frames: st.frames,
+                bytes: st.bytes,
+                sha256: st.sha256.clone(),
+                first: time(st.first),
+                last: time(st.last),
+                winsize_bytes: st.winsize_bytes,
+                winsize_sha256: st.winsize_sha256.clone(),
+                prev_segment_sha256: st.prev_segment_sha256.map(str::to_owned),
+                prev_seal_sha256: self.prev_seal.clone(),
+            },
             seq: self.seq,
         };
         let mut child = Command::new(&self.program)

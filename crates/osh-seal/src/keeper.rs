@@ -53,10 +53,10 @@ pub fn check(r: &SealRequest) -> Result<(), String> {
     if !r.path.starts_with('/') || !text_ok(&r.path, 4096) || r.path.split('/').any(|c| c == "..") {
         return Err("bad path".into());
     }
-    if !is_sha256(&r.sha256) || !is_sha256(&r.winsize_sha256) {
+    if !is_sha256(&r.measure.sha256) || !is_sha256(&r.measure.winsize_sha256) {
         return Err("bad hash".into());
     }
-    for h in [&r.prev_segment_sha256, &r.prev_seal_sha256]
+    for h in [&r.measure.prev_segment_sha256, &r.measure.prev_seal_sha256]
         .into_iter()
         .flatten()
     {
@@ -64,17 +64,17 @@ pub fn check(r: &SealRequest) -> Result<(), String> {
             return Err("bad previous hash".into());
         }
     }
-    if !time_ok(r.first.as_ref()) || !time_ok(r.last.as_ref()) {
+    if !time_ok(r.measure.first.as_ref()) || !time_ok(r.measure.last.as_ref()) {
         return Err("bad frame time".into());
     }
     let first_seal = r.kind == Kind::Open;
-    if first_seal != (r.seq == 0) || first_seal != r.prev_seal_sha256.is_none() {
+    if first_seal != (r.seq == 0) || first_seal != r.measure.prev_seal_sha256.is_none() {
         return Err("only the open seal is the first of its session".into());
     }
-    if first_seal && (r.segment != 0 || r.frames != 0) {
+    if first_seal && (r.segment != 0 || r.measure.frames != 0) {
         return Err("the open seal is of an empty first segment".into());
     }
-    if (r.segment == 0) != r.prev_segment_sha256.is_none() {
+    if (r.segment == 0) != r.measure.prev_segment_sha256.is_none() {
         return Err("every segment but the first chains to the one before".into());
     }
     Ok(())
@@ -109,15 +109,7 @@ pub fn make(
         target: r.target.clone(),
         segment: r.segment,
         file,
-        frames: r.frames,
-        bytes: r.bytes,
-        sha256: r.sha256.clone(),
-        first: r.first.clone(),
-        last: r.last.clone(),
-        winsize_bytes: r.winsize_bytes,
-        winsize_sha256: r.winsize_sha256.clone(),
-        prev_segment_sha256: r.prev_segment_sha256.clone(),
-        prev_seal_sha256: r.prev_seal_sha256.clone(),
+        measure: r.measure.clone(),
         time: now.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
         key: signer.fingerprint().to_owned(),
     };
@@ -146,16 +138,18 @@ mod tests {
             target: "root@192.0.2.1:22".into(),
             segment,
             path: format!("/home/bob/ttyrec/192.0.2.1/s.0123456789ab.{segment}.ttyrec"),
-            frames: 0,
-            bytes: 0,
-            sha256: crate::empty_sha256(),
-            first: None,
-            last: None,
-            winsize_bytes: 0,
-            winsize_sha256: crate::empty_sha256(),
-            prev_segment_sha256: (segment > 0).then(crate::empty_sha256),
-            prev_seal_sha256: (seq > 0).then(crate::empty_sha256),
             seq,
+            measure: crate::Measure {
+                frames: 0,
+                bytes: 0,
+                sha256: crate::empty_sha256(),
+                first: None,
+                last: None,
+                winsize_bytes: 0,
+                winsize_sha256: crate::empty_sha256(),
+                prev_segment_sha256: (segment > 0).then(crate::empty_sha256),
+                prev_seal_sha256: (seq > 0).then(crate::empty_sha256),
+            },
         }
     }
 
@@ -213,7 +207,7 @@ mod tests {
         assert!(check(&req(Kind::Checkpoint, 0, 0)).is_err());
         assert!(check(&req(Kind::Open, 1, 0)).is_err());
         let mut r = req(Kind::Checkpoint, 2, 1);
-        r.prev_segment_sha256 = None;
+        r.measure.prev_segment_sha256 = None;
         assert!(check(&r).is_err());
         let mut r = req(Kind::Checkpoint, 2, 0);
         r.path = "/home/bob/../alice/x".into();

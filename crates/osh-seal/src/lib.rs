@@ -80,7 +80,31 @@ impl Kind {
     }
 }
 
-/// What the recorder knows of a segment when it asks for a seal.
+/// What the recorder measured of a segment when it asked for a seal: the
+/// part of a seal the keeper signs as it is given (the rest it names itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    /// Frames in the segment so far.
+    pub frames: u64,
+    /// Bytes of the segment file so far (sealed from the file's start).
+    pub bytes: u64,
+    /// SHA-256 of those bytes.
+    pub sha256: String,
+    /// First frame's time (`sec.usec`), if any.
+    pub first: Option<String>,
+    /// Last frame's time.
+    pub last: Option<String>,
+    /// Bytes of the `.winsize` sidecar so far.
+    pub winsize_bytes: u64,
+    /// Their SHA-256.
+    pub winsize_sha256: String,
+    /// The previous segment's final hash (a chain across segments).
+    pub prev_segment_sha256: Option<String>,
+    /// SHA-256 of the previous seal of the session (a chain of seals).
+    pub prev_seal_sha256: Option<String>,
+}
+
+/// What the recorder asks the keeper to seal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealRequest {
     /// Why now.
@@ -93,26 +117,11 @@ pub struct SealRequest {
     pub segment: u32,
     /// The segment's full path.
     pub path: String,
-    /// Frames in the segment so far.
-    pub frames: u64,
-    /// Bytes of the segment file so far.
-    pub bytes: u64,
-    /// SHA-256 of those bytes.
-    pub sha256: String,
-    /// First frame's time (`sec.usec`), if any.
-    pub first: Option<String>,
-    /// Last frame's time.
-    pub last: Option<String>,
-    /// Bytes of the `.winsize` sidecar so far.
-    pub winsize_bytes: u64,
-    /// Their SHA-256.
-    pub winsize_sha256: String,
-    /// The previous segment's final hash.
-    pub prev_segment_sha256: Option<String>,
-    /// SHA-256 of the previous seal document of this session.
-    pub prev_seal_sha256: Option<String>,
     /// This seal's number in the session (0 for the open seal).
     pub seq: u64,
+    /// The segment as measured.
+    #[serde(flatten)]
+    pub measure: Measure,
 }
 
 /// A signed statement about a segment: the document written as
@@ -137,24 +146,9 @@ pub struct Seal {
     pub segment: u32,
     /// The segment's file name (no directory: the files may move).
     pub file: String,
-    /// Frames sealed.
-    pub frames: u64,
-    /// Bytes sealed, from the file's start.
-    pub bytes: u64,
-    /// SHA-256 of those bytes.
-    pub sha256: String,
-    /// First frame's time, `sec.usec`.
-    pub first: Option<String>,
-    /// Last frame's time.
-    pub last: Option<String>,
-    /// Bytes of the `.winsize` sidecar sealed.
-    pub winsize_bytes: u64,
-    /// Their SHA-256.
-    pub winsize_sha256: String,
-    /// The previous segment's final hash (a chain across segments).
-    pub prev_segment_sha256: Option<String>,
-    /// SHA-256 of the previous seal of the session (a chain of seals).
-    pub prev_seal_sha256: Option<String>,
+    /// What it seals of the segment.
+    #[serde(flatten)]
+    pub measure: Measure,
     /// When it was signed (UTC, RFC 3339).
     pub time: String,
     /// The signing key's fingerprint (`SHA256:...`).

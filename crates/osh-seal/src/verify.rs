@@ -783,7 +783,7 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
             std::cmp::Ordering::Equal => {}
         }
         expected_index = seal.segment + 1;
-        match (&prev_final, &seal.prev_segment_sha256) {
+        match (&prev_final, &seal.measure.prev_segment_sha256) {
             (None, None) if seal.segment == 0 => {}
             (Some((pi, ph, pk)), Some(h)) if *pi + 1 == seal.segment => {
                 if ph != h {
@@ -816,7 +816,7 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
         let plain = !seg.is_zstd();
         match pass(
             path,
-            seal.bytes,
+            seal.measure.bytes,
             &led_cps,
             plain,
             Vec::new(),
@@ -826,23 +826,23 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
             Ok(p) => {
                 let mut frames = p.walker.frames;
                 let (mut first, mut last) = (p.walker.first, p.walker.last);
-                if p.len < seal.bytes {
+                if p.len < seal.measure.bytes {
                     let mut pr = bad(format!(
                         "truncated: the file has {} bytes, its seal covers {}",
-                        p.len, seal.bytes
+                        p.len, seal.measure.bytes
                     ));
                     pr.offset = Some(p.len);
                     pr.frame = plain.then_some(p.walker.frames);
                     problems.push(pr);
-                } else if p.sealed_hash.as_deref() != Some(seal.sha256.as_str()) {
-                    let (a, b) = p.bad_between.unwrap_or((0, seal.bytes));
+                } else if p.sealed_hash.as_deref() != Some(seal.measure.sha256.as_str()) {
+                    let (a, b) = p.bad_between.unwrap_or((0, seal.measure.bytes));
                     let mut pr = bad("the content differs from its seal (altered)".into());
                     pr.offset = Some(a);
                     pr.until = Some(b);
                     if plain
                         && let Ok(p2) = pass(
                             path,
-                            seal.bytes,
+                            seal.measure.bytes,
                             &[],
                             true,
                             vec![a, b.saturating_sub(1)],
@@ -868,32 +868,32 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
                         problems.push(pr);
                     }
                 } else {
-                    let (n, f1, l1, err) = zstd_frames(path, seal.bytes);
+                    let (n, f1, l1, err) = zstd_frames(path, seal.measure.bytes);
                     frames = n;
                     first = f1;
                     last = l1;
-                    if let Some(e) = err.filter(|_| n < seal.frames) {
+                    if let Some(e) = err.filter(|_| n < seal.measure.frames) {
                         problems.push(bad(format!("the sealed zstd stream does not decode: {e}")));
                     }
                 }
                 if problems.iter().all(|x| x.segment != idx)
-                    && (frames != seal.frames
-                        || time_str(first) != seal.first
-                        || time_str(last) != seal.last)
+                    && (frames != seal.measure.frames
+                        || time_str(first) != seal.measure.first
+                        || time_str(last) != seal.measure.last)
                 {
                     problems.push(bad(format!(
                         "holds {frames} frames where its seal says {} (a frame header was altered)",
-                        seal.frames
+                        seal.measure.frames
                     )));
                 }
                 // Past the seal.
-                if p.len > seal.bytes {
-                    let extra = p.len - seal.bytes;
+                if p.len > seal.measure.bytes {
+                    let extra = p.len - seal.measure.bytes;
                     if seal.kind.is_final() {
                         let mut pr = bad(format!(
                             "{extra} bytes were added after the segment's final seal"
                         ));
-                        pr.offset = Some(seal.bytes);
+                        pr.offset = Some(seal.measure.bytes);
                         problems.push(pr);
                     } else if i == last_index {
                         // The ledger may hold a later checkpoint than the file (a kill between the two writes).
@@ -901,21 +901,21 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
                             .iter()
                             .filter(|e| {
                                 e.segment == seal.segment
-                                    && e.bytes > seal.bytes
+                                    && e.bytes > seal.measure.bytes
                                     && e.bytes <= p.len
                             })
                             .max_by_key(|e| e.bytes);
                         let covered = later.filter(|e| {
                             sha256_prefix(path, e.bytes).as_deref() == Some(e.sha256.as_str())
                         });
-                        let from = covered.map_or(seal.bytes, |e| e.bytes);
+                        let from = covered.map_or(seal.measure.bytes, |e| e.bytes);
                         if from < p.len {
                             unsealed = Some(Unsealed {
                                 segment: seal.segment,
                                 file: path.display().to_string(),
                                 from_byte: from,
                                 bytes: p.len - from,
-                                from_frame: covered.map_or(seal.frames, |e| e.frames),
+                                from_frame: covered.map_or(seal.measure.frames, |e| e.frames),
                                 sealed_until: covered.map_or(seal.time.clone(), |e| e.time.clone()),
                             });
                         }
@@ -927,20 +927,20 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
                     }
                 }
                 if report.first.is_none() {
-                    report.first.clone_from(&seal.first);
+                    report.first.clone_from(&seal.measure.first);
                 }
-                if seal.last.is_some() {
-                    report.last.clone_from(&seal.last);
+                if seal.measure.last.is_some() {
+                    report.last.clone_from(&seal.measure.last);
                 }
-                report.frames += seal.frames;
-                report.bytes += seal.bytes;
+                report.frames += seal.measure.frames;
+                report.bytes += seal.measure.bytes;
                 segments.push(SegmentReport {
                     index: idx,
                     file: path.display().to_string(),
                     kind: Some(seal.kind),
                     file_bytes: p.len,
-                    sealed_bytes: seal.bytes,
-                    frames: seal.frames,
+                    sealed_bytes: seal.measure.bytes,
+                    frames: seal.measure.frames,
                     zstd: !plain,
                     key,
                 });
@@ -948,9 +948,9 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
         }
         // The sidecar.
         let ws = seg.winsize_path();
-        if seal.winsize_bytes > 0 || ws.exists() {
-            match sha256_prefix(&ws, seal.winsize_bytes) {
-                Some(h) if h == seal.winsize_sha256 => {}
+        if seal.measure.winsize_bytes > 0 || ws.exists() {
+            match sha256_prefix(&ws, seal.measure.winsize_bytes) {
+                Some(h) if h == seal.measure.winsize_sha256 => {}
                 Some(_) => problems.push(Problem::about(
                     idx,
                     Some(&ws),
@@ -977,7 +977,7 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
                 ))),
                 Some(_) => {}
             }
-            if let Some(prev) = &seal.prev_seal_sha256
+            if let Some(prev) = &seal.measure.prev_seal_sha256
                 && seal.seq > 0
                 && !mine
                     .iter()
@@ -990,7 +990,7 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
                 )));
             }
         }
-        prev_final = Some((seal.segment, seal.sha256.clone(), seal.kind));
+        prev_final = Some((seal.segment, seal.measure.sha256.clone(), seal.kind));
     }
     // The session's end.
     match &prev_final {
