@@ -385,8 +385,12 @@ fn the_bastions_sshd_runs_one_session_per_connection_and_says_nothing_of_the_hos
     // login, one session.)
     hold.contains("Session open refused by peer");
     // Without the held session, the same multiplexed connection serves again.
+    // It ends on the bastion once its recorder has sealed and closed, a
+    // moment after the target's command.
     osh_tests::wait_until("the held session to end", || {
-        sb.root("pgrep -u tuser -x sleep").code != 0
+        sb.root("pgrep -u tuser -x sleep || pgrep -f '^/opt/osh/bin/ttyrec'")
+            .code
+            != 0
     });
     sb.root(&format!(
         "ssh {opts} -o ControlMaster=no admin@127.0.0.1 -- --osh info"
