@@ -153,15 +153,7 @@ fn context(
         }
         None => (None, Vec::new()),
     };
-    Ok((
-        Context {
-            keys,
-            ledger,
-            progress: None,
-        },
-        problems,
-        ledger_dir,
-    ))
+    Ok((Context::new(keys, ledger), problems, ledger_dir))
 }
 
 fn roots(t: &Trust) -> Vec<PathBuf> {

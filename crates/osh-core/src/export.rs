@@ -89,11 +89,7 @@ pub fn prepare(home: &Path, account: &str, p: &Parsed) -> Result<Prepared> {
     let ledger = std::fs::read_dir(ledger_dir)
         .is_ok()
         .then(|| osh_seal::ledger::check(ledger_dir, &keys).entries);
-    let ctx = Context {
-        keys,
-        ledger,
-        progress: None,
-    };
+    let ctx = Context::new(keys, ledger);
     let report = verify::session(&files, &ctx);
     if report.status == Status::Failed && !p.flag("insecure") {
         return Err(Reply::new(

@@ -443,6 +443,35 @@ pub struct Context {
     pub ledger: Option<Vec<Entry>>,
     /// Told of every chunk of bytes hashed (a progress bar).
     pub progress: Option<Box<dyn Fn(u64)>>,
+    /// The ledger's entries by session (indexes into `ledger`): built once,
+    /// so that a directory of many sessions does not scan the ledger for each.
+    by_session: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl Context {
+    /// Verify with `keys`, and the ledger's `entries` if there is one.
+    #[must_use]
+    pub fn new(keys: Keyring, ledger: Option<Vec<Entry>>) -> Self {
+        let mut by_session: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, e) in ledger.iter().flatten().enumerate() {
+            by_session.entry(e.uniqid.clone()).or_default().push(i);
+        }
+        Self {
+            keys,
+            ledger,
+            progress: None,
+            by_session,
+        }
+    }
+
+    /// The ledger's entries for session `uniqid`, in ledger order.
+    fn entries_of(&self, uniqid: &str) -> Vec<&Entry> {
+        match (&self.ledger, self.by_session.get(uniqid)) {
+            (Some(l), Some(ix)) => ix.iter().filter_map(|&i| l.get(i)).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Context {
@@ -652,11 +681,7 @@ pub fn session(s: &SessionFiles, ctx: &Context) -> Report {
     let mut segments = Vec::new();
     let mut unsealed = None;
     let mut partial = false;
-    let mine: Vec<&Entry> = ctx
-        .ledger
-        .as_ref()
-        .map(|l| l.iter().filter(|e| e.uniqid == s.uniqid).collect())
-        .unwrap_or_default();
+    let mine: Vec<&Entry> = ctx.entries_of(&s.uniqid);
     let seal0 = s.any_seal();
     let mut report = Report {
         uniqid: s.uniqid.clone(),
