@@ -357,7 +357,11 @@ pub fn segments(home: &Path, s: &Session) -> Result<Vec<PathBuf>> {
         }
         if name.ends_with(".ttyrec") || name.ends_with(".ttyrec.zst") {
             found.push(e.path());
-        } else if name.ends_with(".gpg") || name.ends_with(".age") {
+        } else if name.ends_with(".gpg")
+            || name.ends_with(".age")
+            // osh-encrypt-rsync's note where it took a recording from.
+            || name.ends_with(".archived")
+        {
             archived = true;
         }
     }

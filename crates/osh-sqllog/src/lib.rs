@@ -51,3 +51,32 @@ pub fn monthly(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     found.sort_by(|a, b| b.0.cmp(&a.0));
     found.into_iter().map(|(_, p)| p).collect()
 }
+
+/// Make a finished month's database one self-contained file, for archiving:
+/// its write-ahead log merged in, the journal mode back to a rollback
+/// journal (so neither `-wal` nor `-shm` is needed to read it, and SQLite
+/// removes the log). Fails, changing nothing, while a writer still holds it.
+pub fn finalize(path: &Path) -> rusqlite::Result<()> {
+    let db = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    db.busy_timeout(BUSY)?;
+    let busy: i64 = db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    if busy != 0 {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("the database is still in use".into()),
+        ));
+    }
+    let mode: String = db.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("delete") {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "journal_mode stays {mode}"
+        )));
+    }
+    drop(db);
+    // The shared-memory index is only ever a cache of the log, gone now.
+    let _ = std::fs::remove_file(format!("{}-shm", path.display()));
+    Ok(())
+}

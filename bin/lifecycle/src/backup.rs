@@ -1,0 +1,350 @@
+//! `osh-backup-acl-keys`: what a fresh bastion needs to become this one
+//! again (accounts, groups, ACLs, keys, config, host keys), in one tarball,
+//! encrypted and signed, pushed by scp, old ones pruned; and its restore.
+//!
+//! Recordings, logs and databases are not in it: they are evidence, and go
+//! through osh-encrypt-rsync. The tarball is made by GNU tar with owners as
+//! numbers, modes, ACLs and extended attributes, so a restore on a fresh
+//! install gives every file back to the same uid with the same rights.
+
+use std::os::unix::fs::DirBuilderExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use crate::layers::{Encryptor, Kind, Layer, Signer};
+use crate::tool::{Error, Reporter, Result, shell_value};
+
+pub const TOOL: &str = "osh-backup-acl-keys";
+
+/// What goes in, when present (The Bastion's list, with osh's paths).
+pub const ENTRIES: &[&str] = &[
+    "/home/",
+    "/etc/ssh",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/subuid",
+    "/etc/subgid",
+    "/etc/bastion",
+    "/etc/sudoers.d",
+    "/root/.ssh",
+    "/root/.gnupg",
+    "/var/otp",
+    "/var/lib/osh",
+];
+
+/// What stays out: recordings, logs, databases, archives (and the backups).
+pub const EXCLUDES: &[&str] = &[
+    ".encrypt",
+    "ttyrec",
+    "*.sqlite",
+    "*.sqlite-wal",
+    "*.sqlite-shm",
+    "*.log",
+    "*.ttyrec",
+    "*.ttyrec.zst",
+    "*.gpg",
+    "*.age",
+    "*.gz",
+    "*.zst",
+    "*.archived",
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub logfile: String,
+    pub facility: String,
+    pub enabled: bool,
+    pub destdir: PathBuf,
+    pub days_to_keep: u64,
+    pub gpg_keys: Vec<String>,
+    pub signer: Option<Signer>,
+    pub push_remote: String,
+    pub push_options: Vec<String>,
+}
+
+impl Config {
+    /// `None`: not configured (no DESTDIR), as it ships.
+    pub fn from_pairs(c: &[(String, String)]) -> Result<Option<Self>> {
+        let get = |k: &str| shell_value(c, k).unwrap_or("").to_owned();
+        let destdir = get("DESTDIR");
+        if destdir.is_empty() {
+            return Ok(None);
+        }
+        let destdir = PathBuf::from(destdir);
+        if !destdir.is_absolute() {
+            return Err(Error::new("DESTDIR: must be an absolute path"));
+        }
+        let days = shell_value(c, "DAYSTOKEEP").unwrap_or("90");
+        let days_to_keep: u64 = days.parse().ok().filter(|d| *d > 0).ok_or_else(|| {
+            Error::new(format!("DAYSTOKEEP: {days:?} is not a number of days > 0"))
+        })?;
+        let key = get("SIGNING_KEY");
+        let pass = get("SIGNING_KEY_PASSPHRASE");
+        Ok(Some(Self {
+            logfile: get("LOGFILE"),
+            facility: shell_value(c, "LOG_FACILITY")
+                .unwrap_or("local6")
+                .to_owned(),
+            enabled: shell_value(c, "ENABLED").is_none_or(crate::tool::truthy),
+            destdir,
+            days_to_keep,
+            gpg_keys: get("GPGKEYS")
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            signer: (!key.is_empty() && !pass.is_empty()).then_some(Signer {
+                key,
+                passphrase: pass,
+            }),
+            push_remote: get("PUSH_REMOTE"),
+            push_options: get("PUSH_OPTIONS")
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        }))
+    }
+}
+
+/// What a backup run did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub file: Option<PathBuf>,
+    pub bytes: u64,
+    pub encrypted: bool,
+    pub pushed: Option<bool>,
+    pub pruned: usize,
+}
+
+fn tar(tarfile: &Path, exclude_dir: &Path, log: &mut Reporter) -> Result<()> {
+    let entries: Vec<&str> = ENTRIES
+        .iter()
+        .copied()
+        .filter(|e| Path::new(e).exists())
+        .collect();
+    // A file changing while tar reads it (an account logging in) is not an
+    // error worth a missing backup: try again, a little later each time.
+    for attempt in 1..=10u64 {
+        let mut c = Command::new("tar");
+        c.arg("--create").arg("--gzip").arg("--file").arg(tarfile);
+        c.args([
+            "--preserve-permissions",
+            "--xattrs",
+            "--acls",
+            "--one-file-system",
+            "--numeric-owner",
+        ]);
+        c.arg(format!("--exclude={}", exclude_dir.display()));
+        for x in EXCLUDES {
+            c.arg(format!("--exclude={x}"));
+        }
+        c.arg("--").args(&entries);
+        c.stdout(Stdio::null()).stderr(Stdio::piped());
+        let o = c
+            .output()
+            .map_err(|e| Error::new(format!("can't run tar: {e}")))?;
+        if o.status.success() {
+            return Ok(());
+        }
+        let said = String::from_utf8_lossy(&o.stderr).into_owned();
+        let transient = o.status.code() == Some(1)
+            && (said.contains("changed as we read it")
+                || said.contains("removed before we read it"));
+        if !transient {
+            return Err(Error::new(format!(
+                "tar failed ({}): {}",
+                o.status,
+                said.trim()
+            )));
+        }
+        log.detail(
+            1,
+            &format!("tar: a file changed while read (try {attempt}), trying again"),
+        );
+        std::thread::sleep(Duration::from_secs(attempt));
+    }
+    Err(Error::new("tar: files kept changing while read, 10 tries"))
+}
+
+/// Make today's backup, encrypt it, push it, prune old ones.
+pub fn run(cfg: &Config, gnupghome: Option<&Path>, log: &mut Reporter) -> (Outcome, Result<()>) {
+    let mut out = Outcome::default();
+    let r = (|| {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&cfg.destdir)
+            .map_err(|e| Error::new(format!("{}: {e}", cfg.destdir.display())))?;
+        let date = jiff::Timestamp::now()
+            .to_zoned(osh_log::zone())
+            .strftime("%Y-%m-%d")
+            .to_string();
+        let tarfile = cfg.destdir.join(format!("backup-{date}.tar.gz"));
+        log.info(&format!("creating {}", tarfile.display()));
+        tar(&tarfile, &cfg.destdir, log)?;
+        let mut file = tarfile.clone();
+        if cfg.gpg_keys.is_empty() {
+            log.warn(&format!(
+                "{} is not encrypted (no GPGKEYS): it holds private keys, keep it safe",
+                tarfile.display()
+            ));
+        } else {
+            let enc = Encryptor {
+                layers: vec![Layer {
+                    kind: Kind::Gpg,
+                    recipients: cfg.gpg_keys.clone(),
+                }],
+                signer: cfg.signer.clone(),
+                gnupghome: gnupghome.map(Path::to_path_buf),
+                raw_output: log.verbose() >= 2,
+            };
+            file = enc.encrypt(&tarfile, &tarfile)?;
+            std::fs::remove_file(&tarfile)
+                .map_err(|e| Error::new(format!("{}: {e}", tarfile.display())))?;
+            out.encrypted = true;
+        }
+        out.bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
+        out.file = Some(file.clone());
+        // An unencrypted backup never leaves the host.
+        if !cfg.push_remote.is_empty() && out.encrypted {
+            log.info(&format!(
+                "pushing {} to {}",
+                file.display(),
+                cfg.push_remote
+            ));
+            let o = Command::new("scp")
+                .args(["-q", "-o", "BatchMode=yes"])
+                .args(&cfg.push_options)
+                .arg("--")
+                .arg(&file)
+                .arg(&cfg.push_remote)
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| Error::new(format!("can't run scp: {e}")))?;
+            out.pushed = Some(o.status.success());
+            if !o.status.success() {
+                return Err(Error::new(format!(
+                    "push to {} failed ({}): {}; the backup stays in {}",
+                    cfg.push_remote,
+                    o.status,
+                    String::from_utf8_lossy(&o.stderr).trim(),
+                    cfg.destdir.display()
+                )));
+            }
+        }
+        Ok(())
+    })();
+    out.pruned = prune(&cfg.destdir, cfg.days_to_keep, log);
+    (out, r)
+}
+
+/// Remove backups older than `days` (only our own names).
+fn prune(dir: &Path, days: u64, log: &mut Reporter) -> usize {
+    let limit = Duration::from_secs(days * 86_400);
+    let now = SystemTime::now();
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = name.strip_prefix("backup-").is_some_and(|r| {
+            r.len() >= 17
+                && r.as_bytes()[..10].iter().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        *b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                })
+                && r[10..].starts_with(".tar.gz")
+        });
+        let old = e
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|a| a > limit);
+        if ours && old && std::fs::remove_file(e.path()).is_ok() {
+            log.detail(1, &format!("removed {name}, older than {days} days"));
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Unpack a backup (decrypting it first when it is `.gpg`) over `/`.
+pub fn restore(
+    file: &Path,
+    root: &Path,
+    gnupghome: Option<&Path>,
+    log: &mut Reporter,
+) -> Result<()> {
+    let encrypted = file.extension().is_some_and(|x| x == "gpg");
+    let mut tar = Command::new("tar");
+    tar.args([
+        "--extract",
+        "--gzip",
+        "--preserve-permissions",
+        "--same-owner",
+        "--xattrs",
+        "--acls",
+        "--numeric-owner",
+    ]);
+    tar.arg("--directory").arg(root);
+    tar.stdout(Stdio::null()).stderr(Stdio::piped());
+    let out = if encrypted {
+        let mut gpg = Command::new("gpg");
+        if let Some(h) = gnupghome {
+            gpg.env("GNUPGHOME", h);
+        }
+        let mut g = gpg
+            .args(["--batch", "--no-tty", "--decrypt", "--"])
+            .arg(file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::new(format!("can't run gpg: {e}")))?;
+        let pipe = g
+            .stdout
+            .take()
+            .ok_or_else(|| Error::new("gpg: no output"))?;
+        let t = tar
+            .arg("--file")
+            .arg("-")
+            .stdin(pipe)
+            .output()
+            .map_err(|e| Error::new(format!("can't run tar: {e}")))?;
+        let go = g
+            .wait_with_output()
+            .map_err(|e| Error::new(format!("gpg: {e}")))?;
+        let said = String::from_utf8_lossy(&go.stderr);
+        if !go.status.success() {
+            return Err(Error::new(format!(
+                "gpg could not decrypt {} ({}): {}",
+                file.display(),
+                go.status,
+                said.trim()
+            )));
+        }
+        for l in said
+            .lines()
+            .filter(|l| l.contains("Good signature") || l.contains("BAD signature"))
+        {
+            log.info(&format!("gpg: {}", l.trim_start_matches("gpg: ")));
+        }
+        t
+    } else {
+        tar.arg("--file")
+            .arg(file)
+            .output()
+            .map_err(|e| Error::new(format!("can't run tar: {e}")))?
+    };
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "tar failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
