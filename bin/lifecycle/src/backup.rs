@@ -272,73 +272,114 @@ fn prune(dir: &Path, days: u64, log: &mut Reporter) -> usize {
     n
 }
 
-/// Unpack a backup (decrypting it first when it is `.gpg`) over `/`.
+/// Decrypt `file` to `out` and say who signed it. A bad signature, or no
+/// decryption, is refused; a signature gpg can't check (the old bastion's
+/// public key not imported) is said, not refused: the restore of a lost
+/// bastion must not depend on a key that was on it.
+fn decrypt(file: &Path, out: &Path, gnupghome: Option<&Path>, log: &mut Reporter) -> Result<()> {
+    let mut gpg = Command::new("gpg");
+    if let Some(h) = gnupghome {
+        gpg.env("GNUPGHOME", h);
+    }
+    let o = gpg
+        .args([
+            "--batch",
+            "--no-tty",
+            "--yes",
+            "--status-fd",
+            "2",
+            "--output",
+        ])
+        .arg(out)
+        .args(["--decrypt", "--"])
+        .arg(file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| Error::new(format!("can't run gpg: {e}")))?;
+    let said = String::from_utf8_lossy(&o.stderr);
+    let status: Vec<&str> = said
+        .lines()
+        .filter_map(|l| l.strip_prefix("[GNUPG:] "))
+        .collect();
+    let has = |k: &str| {
+        status
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(k))
+    };
+    let human = said
+        .lines()
+        .filter(|l| !l.starts_with("[GNUPG:]"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if has("DECRYPTION_OKAY").is_none() {
+        return Err(Error::new(format!(
+            "gpg could not decrypt {}: {human}",
+            file.display()
+        )));
+    }
+    if let Some(b) = has("BADSIG") {
+        return Err(Error::new(format!(
+            "{}: BAD signature ({b}): not restored",
+            file.display()
+        )));
+    }
+    if let Some(g) = has("GOODSIG") {
+        log.info(&format!(
+            "good signature: {}",
+            g.trim_start_matches("GOODSIG ")
+        ));
+    } else if let Some(n) = has("NO_PUBKEY").or_else(|| has("ERRSIG")) {
+        log.warn(&format!(
+            "the signature could not be checked ({n}): import the old bastion's public signing key to check it"
+        ));
+    } else {
+        log.warn("the backup is not signed");
+    }
+    Ok(())
+}
+
+/// Unpack a backup (decrypted first, to a private file, when it is `.gpg`:
+/// nothing is unpacked before its signature is known good or absent) over `root`.
 pub fn restore(
     file: &Path,
     root: &Path,
     gnupghome: Option<&Path>,
     log: &mut Reporter,
 ) -> Result<()> {
-    let encrypted = file.extension().is_some_and(|x| x == "gpg");
-    let mut tar = Command::new("tar");
-    tar.args([
-        "--extract",
-        "--gzip",
-        "--preserve-permissions",
-        "--same-owner",
-        "--xattrs",
-        "--acls",
-        "--numeric-owner",
-    ]);
-    tar.arg("--directory").arg(root);
-    tar.stdout(Stdio::null()).stderr(Stdio::piped());
-    let out = if encrypted {
-        let mut gpg = Command::new("gpg");
-        if let Some(h) = gnupghome {
-            gpg.env("GNUPGHOME", h);
+    let mut plain = file.to_path_buf();
+    let scratch = std::env::temp_dir().join(format!("osh-restore.{}", std::process::id()));
+    if file.extension().is_some_and(|x| x == "gpg") {
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&scratch)
+            .map_err(|e| Error::new(format!("{}: {e}", scratch.display())))?;
+        plain = scratch.join("backup.tar.gz");
+        if let Err(e) = decrypt(file, &plain, gnupghome, log) {
+            let _ = std::fs::remove_dir_all(&scratch);
+            return Err(e);
         }
-        let mut g = gpg
-            .args(["--batch", "--no-tty", "--decrypt", "--"])
-            .arg(file)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| Error::new(format!("can't run gpg: {e}")))?;
-        let pipe = g
-            .stdout
-            .take()
-            .ok_or_else(|| Error::new("gpg: no output"))?;
-        let t = tar
-            .arg("--file")
-            .arg("-")
-            .stdin(pipe)
-            .output()
-            .map_err(|e| Error::new(format!("can't run tar: {e}")))?;
-        let go = g
-            .wait_with_output()
-            .map_err(|e| Error::new(format!("gpg: {e}")))?;
-        let said = String::from_utf8_lossy(&go.stderr);
-        if !go.status.success() {
-            return Err(Error::new(format!(
-                "gpg could not decrypt {} ({}): {}",
-                file.display(),
-                go.status,
-                said.trim()
-            )));
-        }
-        for l in said
-            .lines()
-            .filter(|l| l.contains("Good signature") || l.contains("BAD signature"))
-        {
-            log.info(&format!("gpg: {}", l.trim_start_matches("gpg: ")));
-        }
-        t
-    } else {
-        tar.arg("--file")
-            .arg(file)
-            .output()
-            .map_err(|e| Error::new(format!("can't run tar: {e}")))?
-    };
+    }
+    let out = Command::new("tar")
+        .args([
+            "--extract",
+            "--gzip",
+            "--preserve-permissions",
+            "--same-owner",
+            "--xattrs",
+            "--acls",
+            "--numeric-owner",
+        ])
+        .arg("--directory")
+        .arg(root)
+        .arg("--file")
+        .arg(&plain)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| Error::new(format!("can't run tar: {e}")));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let out = out?;
     if !out.status.success() {
         return Err(Error::new(format!(
             "tar failed ({}): {}",
