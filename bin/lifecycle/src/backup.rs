@@ -240,6 +240,24 @@ pub fn run(cfg: &Config, gnupghome: Option<&Path>, log: &mut Reporter) -> (Outco
     (out, r)
 }
 
+/// `backup-YYYY-MM-DD.tar.gz` and what encryption adds to it: the only
+/// files pruning may remove.
+fn is_backup_name(name: &str) -> bool {
+    let Some(r) = name.strip_prefix("backup-") else {
+        return false;
+    };
+    let date = r.as_bytes().get(..10).is_some_and(|d| {
+        d.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+    });
+    date && matches!(&r[10..], ".tar.gz" | ".tar.gz.gpg")
+}
+
 /// Remove backups older than `days` (only our own names).
 fn prune(dir: &Path, days: u64, log: &mut Reporter) -> usize {
     let limit = Duration::from_secs(days * 86_400);
@@ -247,17 +265,7 @@ fn prune(dir: &Path, days: u64, log: &mut Reporter) -> usize {
     let mut n = 0;
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let ours = name.strip_prefix("backup-").is_some_and(|r| {
-            r.len() >= 17
-                && r.as_bytes()[..10].iter().enumerate().all(|(i, b)| {
-                    if i == 4 || i == 7 {
-                        *b == b'-'
-                    } else {
-                        b.is_ascii_digit()
-                    }
-                })
-                && r[10..].starts_with(".tar.gz")
-        });
+        let ours = is_backup_name(&name);
         let old = e
             .metadata()
             .ok()
@@ -388,4 +396,52 @@ pub fn restore(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pruning_touches_only_backups() {
+        assert!(is_backup_name("backup-2026-01-31.tar.gz"));
+        assert!(is_backup_name("backup-2026-01-31.tar.gz.gpg"));
+        for other in [
+            "backup-2026-01-31.tar.gz.part",
+            "backup-x.tar.gz",
+            "notes.txt",
+            "backup-2026-1-31.tar.gz",
+            "backup-",
+        ] {
+            assert!(!is_backup_name(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn config_needs_a_destination_and_sane_days() {
+        let pairs = |v: &[(&str, &str)]| {
+            v.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<Vec<_>>()
+        };
+        assert!(Config::from_pairs(&pairs(&[])).unwrap().is_none());
+        let c = Config::from_pairs(&pairs(&[
+            ("DESTDIR", "/root/b"),
+            ("GPGKEYS", "AAAA1111 BBBB2222"),
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(c.days_to_keep, 90);
+        assert_eq!(c.gpg_keys, ["AAAA1111", "BBBB2222"]);
+        assert!(c.signer.is_none() && c.enabled);
+        assert!(Config::from_pairs(&pairs(&[("DESTDIR", "relative")])).is_err());
+        assert!(Config::from_pairs(&pairs(&[("DESTDIR", "/b"), ("DAYSTOKEEP", "0")])).is_err());
+        assert!(Config::from_pairs(&pairs(&[("DESTDIR", "/b"), ("DAYSTOKEEP", "x")])).is_err());
+        assert!(
+            !Config::from_pairs(&pairs(&[("DESTDIR", "/b"), ("ENABLED", "0")]))
+                .unwrap()
+                .unwrap()
+                .enabled
+        );
+    }
 }

@@ -626,3 +626,138 @@ pub fn run(cfg: &Config, opts: &Options, log: &mut Reporter) -> (Outcome, Result
     };
     (out, result)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn conf(v: Value) -> Result<Option<Config>> {
+        Config::from_map(v.as_object().unwrap())
+    }
+
+    #[test]
+    fn config_keys_and_limits() {
+        assert!(
+            conf(json!({})).unwrap().is_none(),
+            "no recipients: not configured"
+        );
+        assert!(conf(json!({"recipients": []})).unwrap().is_none());
+        assert!(
+            conf(json!({"recipients": [["AAAABBBB"]]})).is_err(),
+            "GPG layers need a signing key"
+        );
+        let c = conf(json!({"recipients": [["age1qqqq"]]}))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                c.ttyrec_delay_days,
+                c.user_logs_delay_days,
+                c.user_sqlites_delay_days
+            ),
+            (14, 31, 31)
+        );
+        assert_eq!(c.encrypt_dir, Path::new("/home/.encrypt"));
+        assert_eq!(
+            (c.rsync_delay_before_remove_days, c.syslog_facility.as_str()),
+            (0, "local6")
+        );
+        let legacy = conf(json!({"recipients": [["age1qqqq"]], "encrypt_and_move_delay_days": 3}))
+            .unwrap()
+            .unwrap();
+        assert_eq!(legacy.ttyrec_delay_days, 3);
+        let never = conf(
+            json!({"recipients": [["age1qqqq"]], "encrypt_and_move_user_logs_delay_days": -1}),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(never.user_logs_delay_days, -1);
+        for bad in [
+            json!({"recipients": [["age1qqqq"]], "encrypt_and_move_user_logs_delay_days": 10}),
+            json!({"recipients": [["age1qqqq"]], "encrypt_and_move_user_sqlites_delay_days": 0}),
+            json!({"recipients": [["age1qqqq"]], "rsync_delay_before_remove_days": -2}),
+            json!({"recipients": [["age1qqqq"]], "encrypt_and_move_to_directory": "relative"}),
+            json!({"recipients": [["age1qqqq"]], "encrypt_and_move_to_directory": "/home/../etc"}),
+            json!({"recipients": [["age1qqqq"]], "verbose": "lots"}),
+        ] {
+            assert!(conf(bad.clone()).is_err(), "{bad}");
+        }
+    }
+
+    fn file(p: &Path, age_days: u64) {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let f = std::fs::File::create(p).unwrap();
+        f.set_modified(SystemTime::now() - Duration::from_secs(age_days * DAY))
+            .unwrap();
+    }
+
+    #[test]
+    fn eligibility_by_kind_and_age_with_sidecars_together() {
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path();
+        let seg = h.join("acc/ttyrec/10.0.0.1/a.ttyrec");
+        for p in [
+            seg.clone(),
+            h.join("acc/ttyrec/10.0.0.1/a.ttyrec.winsize"),
+            h.join("acc/ttyrec/10.0.0.1/a.ttyrec.seal"),
+            h.join("acc/ttyrec/10.0.0.1/a.ttyrec.seal.sig"),
+        ] {
+            file(&p, 20);
+        }
+        file(&h.join("acc/ttyrec/10.0.0.1/b.ttyrec"), 2);
+        file(&h.join("acc/ttyrec/10.0.0.1/old.ttyrec.archived"), 40);
+        file(&h.join("acc/acc-log-202601.log"), 40);
+        file(&h.join("acc/acc-log-202601.sqlite"), 20);
+        file(&h.join("acc/notes.txt"), 400);
+        file(&h.join("logkeeper/global-log-202601.log"), 40);
+        file(&h.join(".encrypt/acc/x.log"), 400);
+        let cfg = conf(json!({"recipients": [["age1qqqq"]], "encrypt_and_move_to_directory": h.join(".encrypt")})).unwrap().unwrap();
+        let opts = Options {
+            home: h.to_path_buf(),
+            recorder: "/nonexistent/ttyrec".into(),
+            ..Options::default()
+        };
+        let (items, held) = eligible(&cfg, &opts, SystemTime::now());
+        assert_eq!(held, 0);
+        let names: Vec<Vec<String>> = items
+            .iter()
+            .map(|i| {
+                i.files
+                    .iter()
+                    .map(|f| f.strip_prefix(h).unwrap().display().to_string())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                vec![
+                    "acc/ttyrec/10.0.0.1/a.ttyrec".to_owned(),
+                    "acc/ttyrec/10.0.0.1/a.ttyrec.winsize".to_owned(),
+                    "acc/ttyrec/10.0.0.1/a.ttyrec.seal".to_owned(),
+                    "acc/ttyrec/10.0.0.1/a.ttyrec.seal.sig".to_owned()
+                ],
+                vec!["acc/acc-log-202601.log".to_owned()],
+                vec!["logkeeper/global-log-202601.log".to_owned()],
+            ]
+        );
+        assert!(items[0].recording && !items[1].recording);
+        // --force-encrypt: recordings at once, logs and databases still wait 31 days.
+        let forced = Options {
+            force_encrypt: true,
+            ..opts
+        };
+        let (items, _) = eligible(&cfg, &forced, SystemTime::now());
+        let all: Vec<String> = items
+            .iter()
+            .flat_map(|i| i.files.iter().map(|f| f.display().to_string()))
+            .collect();
+        assert!(all.iter().any(|f| f.ends_with("b.ttyrec")));
+        assert!(!all.iter().any(|f| f.ends_with(".sqlite")));
+        assert_eq!(
+            destination(&cfg, &forced, &seg).unwrap(),
+            h.join(".encrypt/acc/ttyrec/10.0.0.1/a.ttyrec")
+        );
+    }
+}

@@ -237,3 +237,44 @@ impl Encryptor {
         Ok(input)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn layers_are_all_gpg_or_all_age() {
+        let l = parse(&json!([
+            ["0xAAAABBBBCCCCDDDD", "EEEEFFFF00001111"],
+            ["age1qqqqqqqq", "ssh-ed25519 AAAAC3Nz x"]
+        ]))
+        .unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!((l[0].kind, l[1].kind), (Kind::Gpg, Kind::Age));
+        assert_eq!(l[1].recipients.len(), 2);
+        assert!(parse(&json!([["AAAABBBB", "age1qqqq"]])).is_err(), "mixed");
+        assert!(parse(&json!([[]])).is_err(), "empty layer");
+        assert!(
+            parse(&json!(["AAAABBBB"])).is_err(),
+            "not an array of arrays"
+        );
+        assert!(parse(&json!([["--homedir=/tmp"]])).is_err(), "an option");
+        assert!(parse(&json!([["-rAAAABBBB"]])).is_err(), "an option");
+        assert!(parse(&json!([[1]])).is_err());
+    }
+
+    #[test]
+    fn final_names_add_one_extension_per_layer() {
+        let e = Encryptor {
+            layers: parse(&json!([["AAAABBBB"], ["age1qqqq"]])).unwrap(),
+            signer: None,
+            gnupghome: None,
+            raw_output: false,
+        };
+        assert_eq!(
+            e.final_name(Path::new("/x/a.ttyrec")),
+            Path::new("/x/a.ttyrec.gpg.age")
+        );
+    }
+}
