@@ -222,12 +222,6 @@ impl Sandbox {
         sb
     }
 
-    /// The directory its binaries were installed from.
-    #[must_use]
-    pub fn build_from(&self) -> &Path {
-        &self.build
-    }
-
     /// What the sandbox printed (the demo's walkthrough, in demo mode).
     #[must_use]
     pub fn printed(&self) -> String {

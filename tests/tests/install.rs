@@ -5,7 +5,7 @@
 use osh_tests::{Sandbox, can_run, field, wait_until};
 
 const STATE: &str = "cd / && sha256sum etc/passwd etc/group etc/sudoers.d/osh etc/ssh/sshd_config.d/osh.conf \
-                     etc/bastion/bastion.conf etc/shells && find opt/osh home/allowkeeper home/*keeper -printf '%p %m %u %g\\n' | sort";
+                     etc/bastion/bastion.conf etc/shells etc/cron.d/osh etc/bastion/osh-*.conf && find opt/osh home/allowkeeper home/*keeper -printf '%p %m %u %g\\n' | sort";
 
 #[test]
 fn install() {
@@ -35,6 +35,48 @@ fn install() {
     }
     sb.admin(&["--osh", "info"]).code(0);
     assert!(sb.root_ok("visudo -c").contains("parsed OK"));
+
+    // The cron tools: installed, scheduled (the daily ones at this host's
+    // own minute), each answering --help; their configs root's, unconfigured.
+    let cron = sb.root_ok("cat /etc/cron.d/osh");
+    for tool in [
+        "osh-rotate-ttyrec --big-only",
+        "osh-encrypt-rsync",
+        "osh-backup-acl-keys",
+        "osh-lingering-sessions-reaper",
+        "osh-orphaned-homedir",
+        "osh-remove-empty-folders",
+        "osh-cleanup-guest-key-access",
+    ] {
+        assert!(
+            cron.contains(&format!("root /opt/osh/bin/{tool}")),
+            "{tool} is not scheduled:\n{cron}"
+        );
+        let name = tool.split(' ').next().unwrap();
+        sb.root_ok(&format!("/opt/osh/bin/{name} --help | grep -q Usage"));
+    }
+    assert!(!cron.contains('%'), "{cron}");
+    assert_eq!(
+        sb.root_ok("stat -c '%a %U' /etc/bastion/osh-encrypt-rsync.conf /etc/bastion/osh-backup-acl-keys.conf"),
+        "600 root\n600 root\n"
+    );
+    sb.root("/opt/osh/bin/osh-backup-acl-keys")
+        .code(0)
+        .contains("not configured");
+    // A config that may hold a passphrase, readable by all: the installer
+    // stops naming it, and the tool refuses it.
+    sb.root_ok("chmod 0644 /etc/bastion/osh-encrypt-rsync.conf");
+    let r = sb.root(&format!(
+        "{} --upgrade --from {}",
+        inst.display(),
+        sb.build.display()
+    ));
+    assert_ne!(r.code, 0, "{r}");
+    r.contains("osh-encrypt-rsync.conf may hold a passphrase and is world-readable");
+    let r = sb.root("/opt/osh/bin/osh-encrypt-rsync");
+    assert_eq!(r.code, 1, "{r}");
+    r.contains("world-readable");
+    sb.root_ok("chmod 0600 /etc/bastion/osh-encrypt-rsync.conf");
 
     // root keeps an ordinary login with its own shell.
     sb.root_ok(&format!(

@@ -568,7 +568,7 @@ fn a_backup_restored_into_a_fresh_bastion_lets_the_account_reach_its_target() {
     new.root_ok(&format!(
         "{}/install/install --upgrade --from {} >/root/upgrade.log 2>&1 || {{ cat /root/upgrade.log; exit 1; }}",
         osh_tests::repo().display(),
-        new.build_from().display()
+        new.build.display()
     ));
     new.root_ok("kill $(cat /run/sshd.pid); sleep 0.5; /usr/sbin/sshd -o ListenAddress=127.0.0.1:2222 -o PidFile=/run/sshd.pid; sleep 0.5");
     assert_eq!(
