@@ -526,6 +526,17 @@ fn main() {
             if args.get(2).is_some() { mb } else { 1024 },
         );
     }
+    if mode == "lifecycle" {
+        // osh-bench lifecycle [FILES] [MB]: encrypt and ship, against gpg itself.
+        let files = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+        let mb = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(2048);
+        lifecycle_bench(&sb, files, mb);
+    }
+    if mode == "rotate" {
+        // osh-bench rotate [RECORDERS]: osh-rotate-ttyrec --big-only over live recorders.
+        let n = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(500);
+        rotate_bench(&sb, n);
+    }
     if mode == "load" {
         // osh-bench load [CLIENTS] [SECONDS]: concurrent egress sessions, then
         // every sink counted.
@@ -740,4 +751,140 @@ fn proof_bench(sb: &Sandbox, rounds: usize, mb: u64) {
         &format!("openssl dgst -sha256 {keep}"),
     );
     sb.root_ok("rm -rf /tmp/pb");
+}
+
+/// Keys for the lifecycle benchmark: a signing key with a passphrase and one
+/// recipient, in root's keyring; an escrow sshd on 127.0.0.3:2224.
+const LIFECYCLE_SETUP: &str = r#"set -e
+export GNUPGHOME=/root/.gnupg
+mkdir -p -m 0700 $GNUPGHOME
+gpg --batch --pinentry-mode loopback --passphrase 'sign pass' --quick-gen-key 'bench signing <s@osh>' ed25519 sign never 2>/dev/null
+gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key 'bench auditor <a@osh>' ed25519 cert never 2>/dev/null
+A=$(gpg --list-keys --with-colons 'bench auditor' | awk -F: '/^fpr/{print $10; exit}')
+gpg --batch --pinentry-mode loopback --passphrase '' --quick-add-key "$A" cv25519 encr never 2>/dev/null
+useradd -m -s /bin/sh escrow
+mkdir -p -m 0700 /root/.ssh
+ssh-keygen -q -t ed25519 -N '' -f /root/.ssh/escrow
+install -d -m 0700 -o escrow -g escrow /home/escrow/.ssh /home/escrow/archive /home/escrow/plain
+install -m 0600 -o escrow -g escrow /root/.ssh/escrow.pub /home/escrow/.ssh/authorized_keys
+/usr/sbin/sshd -o ListenAddress=127.0.0.3:2224 -o PidFile=/run/sshd-escrow.pid
+sleep 0.5
+ssh-keyscan -p 2224 127.0.0.3 >/root/.ssh/escrow_hosts 2>/dev/null
+S=$(gpg --list-secret-keys --with-colons 'bench signing' | awk -F: '/^fpr/{print $10; exit}')
+echo "$S $A""#;
+
+fn lifecycle_bench(sb: &Sandbox, files: usize, mb: u64) {
+    println!(
+        "osh-bench lifecycle: {files} recordings, {mb} MB in all, one GPG layer (signed), pushed to an escrow sshd"
+    );
+    let keys = sb.root_ok(LIFECYCLE_SETUP);
+    let keys: Vec<&str> = keys.split_whitespace().collect();
+    let (signing, recipient) = (keys[0], keys[1]);
+    let rsh = "ssh -i /root/.ssh/escrow -p 2224 -o BatchMode=yes -o UserKnownHostsFile=/root/.ssh/escrow_hosts";
+    sb.root_ok(&format!(
+        "cat >/etc/bastion/osh-encrypt-rsync.conf <<'EOF'\n{{\"signing_key\": \"{signing}\", \"signing_key_passphrase\": \"sign pass\", \"recipients\": [[\"{recipient}\"]], \"rsync_destination\": \"escrow@127.0.0.3:archive\", \"rsync_rsh\": \"{rsh}\"}}\nEOF\nchmod 0600 /etc/bastion/osh-encrypt-rsync.conf"
+    ));
+    // Text-like recordings (base64: gpg compresses it, as it does terminal
+    // output), each its own bytes; a master copy to start both runs from.
+    let per = mb * 1024 * 1024 / files as u64;
+    let t = Instant::now();
+    sb.root_ok(&format!(
+        "set -e; rm -rf /tmp/master && mkdir -p /tmp/master && cd /tmp/master && \
+         head -c {} /dev/urandom | base64 -w 120 | split -b {per} -a 5 -d - s. && \
+         ls | head -n {files} | while read f; do mv $f 2026-11-01.00-00-00.000000.$f.acc.u.10.0.0.1.22.ttyrec; done && \
+         find . -name 's.*' -delete && touch -d '20 days ago' *",
+        mb * 1024 * 1024 * 3 / 4 + 4096
+    ));
+    let n: usize = sb
+        .root_ok("ls /tmp/master | wc -l")
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    println!("  {n} files made in {:.0} s", t.elapsed().as_secs_f64());
+    let stage = "rm -rf /home/acc && mkdir -p /home/acc/ttyrec && cp -a /tmp/master /home/acc/ttyrec/10.0.0.1";
+    // gpg itself, the same command per file, then rsync of its output.
+    sb.root_ok(&format!("{stage} && rm -rf /tmp/bgpg && mkdir /tmp/bgpg"));
+    let (gw, gc) = timed_cpu(
+        sb,
+        &format!(
+            "cd /home/acc/ttyrec/10.0.0.1 && for f in *; do echo 'sign pass' | gpg --batch --yes --no-tty --trust-model always \
+             --pinentry-mode loopback --passphrase-fd 0 --local-user {signing} --sign --encrypt --recipient {recipient} \
+             --output /tmp/bgpg/$f.gpg -- $f || exit 1; done"
+        ),
+    );
+    let (rw, rc) = timed_cpu(
+        sb,
+        &format!("rsync -a --rsh '{rsh}' /tmp/bgpg/ escrow@127.0.0.3:plain/"),
+    );
+    sb.root_ok("rm -rf /tmp/bgpg /home/escrow/plain/*");
+    // osh-encrypt-rsync: the encryption phase, then the push and removal.
+    sb.root_ok(stage);
+    let (ew, ec) = timed_cpu(sb, "/opt/osh/bin/osh-encrypt-rsync --encrypt-only");
+    let (pw, pc) = timed_cpu(sb, "/opt/osh/bin/osh-encrypt-rsync --rsync-only");
+    let left = sb.root_ok("find /home/acc/ttyrec /home/.encrypt -name '*.ttyrec*' -type f | wc -l");
+    let landed = sb.root_ok("find /home/escrow/archive -name '*.gpg' | wc -l");
+    println!(
+        "  left on the bastion: {}, on the escrow: {}",
+        left.trim(),
+        landed.trim()
+    );
+    let pct = |a: f64, b: f64| (a - b) / b * 100.0;
+    println!(
+        "  gpg --encrypt --sign per file: {gw:6.1} s wall, {gc:6.1} s CPU; then rsync: {rw:5.1} s wall, {rc:5.1} s CPU"
+    );
+    println!(
+        "  osh-encrypt-rsync encryption:  {ew:6.1} s wall, {ec:6.1} s CPU ({:+.1}% wall, {:+.1}% CPU against gpg)",
+        pct(ew, gw),
+        pct(ec, gc)
+    );
+    println!("  osh-encrypt-rsync push+remove: {pw:6.1} s wall, {pc:6.1} s CPU");
+    println!(
+        "  encrypt and ship in all: {:+.1}% wall, {:+.1}% CPU against gpg + rsync (target: within 10%)",
+        pct(ew + pw, gw + rw),
+        pct(ec + pc, gc + rc)
+    );
+    sb.root_ok("rm -rf /tmp/master /home/acc /home/escrow/archive/*");
+}
+
+fn rotate_bench(sb: &Sandbox, n: usize) {
+    println!("osh-bench rotate: {n} live recorders (a local command each), 5 of them over 100 MB");
+    let big = 5.min(n);
+    sb.root_ok(&format!(
+        "mkdir -p /home/acc/ttyrec/r && cd /home/acc/ttyrec/r && \
+         for i in $(seq 1 {}); do setsid /opt/osh/bin/ttyrec -T never -f idle.$i.ttyrec -- sleep 600 </dev/null >/dev/null 2>&1 & done; \
+         for i in $(seq 1 {big}); do setsid /opt/osh/bin/ttyrec -T never -f big.$i.ttyrec -- sh -c 'head -c 110000000 /dev/zero; sleep 600' </dev/null >/dev/null 2>&1 & done",
+        n - big
+    ));
+    let mut waited = 0;
+    while waited < 600 {
+        let up: usize = sb
+            .root_ok("pgrep -xc ttyrec || true")
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        let full = sb.root_ok("find /home/acc/ttyrec/r -name 'big.*' -size +100000000c | wc -l");
+        if up >= n && full.trim() == big.to_string() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        waited += 1;
+    }
+    let mut walls = Vec::new();
+    let mut rotated = String::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        rotated = sb.root_ok("/opt/osh/bin/osh-rotate-ttyrec --big-only --dry-run");
+        walls.push(t.elapsed().as_secs_f64());
+    }
+    let t = Instant::now();
+    let real = sb.root_ok("/opt/osh/bin/osh-rotate-ttyrec --big-only");
+    let once = t.elapsed().as_secs_f64();
+    println!("  {}", rotated.lines().last().unwrap_or(""));
+    println!("  {}", real.lines().last().unwrap_or(""));
+    println!(
+        "  --big-only over {n} recorders: {:.0} ms (median of 5 dry runs), {:.0} ms signalling for real (target: under 1 s)",
+        median(&mut walls) * 1000.0,
+        once * 1000.0
+    );
+    sb.root_ok("pkill -x ttyrec; sleep 1; rm -rf /home/acc");
 }
