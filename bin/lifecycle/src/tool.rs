@@ -221,12 +221,12 @@ impl Reporter {
         self.verbose
     }
 
-    fn emit(&mut self, kind: &str, msg: &str) {
-        let ev = Event::new(kind).field("msg", msg);
+    /// To syslog and the log file; the rendered line.
+    fn record(&mut self, ev: &Event) -> String {
         let line = ev.render();
         let now = osh_log::now();
         if let Some(s) = self.syslog.as_mut() {
-            let _ = s.write(&ev, &line, &now);
+            let _ = s.write(ev, &line, &now);
         }
         if let Some(f) = self.logfile.as_mut() {
             let _ = writeln!(
@@ -237,6 +237,11 @@ impl Reporter {
                 std::process::id()
             );
         }
+        line
+    }
+
+    fn emit(&mut self, kind: &str, msg: &str) {
+        self.record(&Event::new(kind).field("msg", msg));
         match kind {
             "warn" | "die" => eprintln!("{}: {msg}", self.tool),
             _ if !self.quiet => println!("{}: {msg}", self.tool),
@@ -269,20 +274,7 @@ impl Reporter {
         for (k, v) in fields {
             ev.push(k, v);
         }
-        let line = ev.render();
-        let now = osh_log::now();
-        if let Some(s) = self.syslog.as_mut() {
-            let _ = s.write(&ev, &line, &now);
-        }
-        if let Some(f) = self.logfile.as_mut() {
-            let _ = writeln!(
-                f,
-                "{} {}[{}]: {line}",
-                now.strftime("%Y-%m-%dT%H:%M:%S%:z"),
-                self.tool,
-                std::process::id()
-            );
-        }
+        let line = self.record(&ev);
         if !self.quiet {
             println!("{}: {line}", self.tool);
         }
@@ -315,6 +307,17 @@ pub fn require_root(tool: &str) -> Result<()> {
     } else {
         Err(Error::new(format!("{tool}: must run as root")))
     }
+}
+
+/// The options every cron tool takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Common {
+    /// More logs; twice for the tools' own output (gpg, age)
+    #[arg(long, short, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Another config file than /etc/bastion/TOOL.conf
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// A boolean-ish setting: `ENABLED=1` / `"enabled": true`.

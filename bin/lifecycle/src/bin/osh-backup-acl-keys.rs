@@ -16,30 +16,20 @@ struct Cli {
     /// Where --restore unpacks (default /)
     #[arg(long, value_name = "DIR", default_value = "/", requires = "restore")]
     root: std::path::PathBuf,
-    /// More logs; twice to also show gpg's own output
-    #[arg(long, short, action = clap::ArgAction::Count)]
-    verbose: u8,
-    /// Another config file than /etc/bastion/osh-backup-acl-keys.conf
-    #[arg(long, value_name = "FILE")]
-    config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    common: tool::Common,
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{}: {e}", backup::TOOL);
-            std::process::ExitCode::from(e.code)
-        }
-    }
+    tool::exit(backup::TOOL, run(&cli))
 }
 
 fn run(cli: &Cli) -> tool::Result<()> {
     tool::require_root(backup::TOOL)?;
     let gnupghome = std::env::var_os("GNUPGHOME").map(std::path::PathBuf::from);
     if let Some(file) = &cli.restore {
-        let mut log = tool::Reporter::new(backup::TOOL, "local6", None, cli.verbose)?;
+        let mut log = tool::Reporter::new(backup::TOOL, "local6", None, cli.common.verbose)?;
         backup::restore(file, &cli.root, gnupghome.as_deref(), &mut log)?;
         log.info(&format!(
             "restored {} over {}: now run install/install --upgrade and restart sshd",
@@ -49,6 +39,7 @@ fn run(cli: &Cli) -> tool::Result<()> {
         return Ok(());
     }
     let path = cli
+        .common
         .config
         .clone()
         .unwrap_or_else(|| tool::config_path(backup::TOOL));
@@ -79,7 +70,7 @@ fn run(cli: &Cli) -> tool::Result<()> {
         backup::TOOL,
         &cfg.facility,
         Some(std::path::Path::new(&cfg.logfile)),
-        cli.verbose,
+        cli.common.verbose,
     )?;
     let (out, result) = backup::run(&cfg, gnupghome.as_deref(), &mut log);
     if let Err(e) = &result {

@@ -13,11 +13,8 @@ struct Cli {
     /// Say whose access would be taken, change nothing
     #[arg(long)]
     dry_run: bool,
-    #[arg(long, short, action = clap::ArgAction::Count)]
-    verbose: u8,
-    /// Another config file
-    #[arg(long, value_name = "FILE")]
-    config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    common: tool::Common,
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +25,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: &Cli) -> tool::Result<()> {
     tool::require_root(TOOL)?;
     let path = cli
+        .common
         .config
         .clone()
         .unwrap_or_else(|| tool::config_path(TOOL));
@@ -48,7 +46,7 @@ fn run(cli: &Cli) -> tool::Result<()> {
         .get("syslog_facility")
         .and_then(|v| v.as_str())
         .unwrap_or("local6");
-    let mut log = tool::Reporter::new(TOOL, facility, None, cli.verbose)?;
+    let mut log = tool::Reporter::new(TOOL, facility, None, cli.common.verbose)?;
     let n = reap::guest_keys(cli.dry_run, &mut log);
     log.summary(&[
         ("removed", n.to_string()),

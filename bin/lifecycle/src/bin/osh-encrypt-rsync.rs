@@ -15,9 +15,6 @@ struct Cli {
     /// Check the config file, then sign and encrypt a scratch file through every layer
     #[arg(long)]
     config_test: bool,
-    /// More logs; twice to also show gpg's and age's own output
-    #[arg(long, short, action = clap::ArgAction::Count)]
-    verbose: u8,
     /// Encrypt and move the files, skip the push
     #[arg(long)]
     encrypt_only: bool,
@@ -33,25 +30,19 @@ struct Cli {
     /// Keep pushed files here, whatever their age
     #[arg(long)]
     no_delete: bool,
-    /// Another config file than /etc/bastion/osh-encrypt-rsync.conf
-    #[arg(long, value_name = "FILE")]
-    config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    common: tool::Common,
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{}: {e}", encrypt::TOOL);
-            std::process::ExitCode::from(e.code)
-        }
-    }
+    tool::exit(encrypt::TOOL, run(&cli))
 }
 
 fn run(cli: &Cli) -> tool::Result<()> {
     tool::require_root(encrypt::TOOL)?;
     let path = cli
+        .common
         .config
         .clone()
         .unwrap_or_else(|| tool::config_path(encrypt::TOOL));
@@ -70,7 +61,7 @@ fn run(cli: &Cli) -> tool::Result<()> {
         return Ok(());
     };
     let _instance = tool::single_instance(encrypt::TOOL, &path)?;
-    let verbose = cfg.verbose.max(cli.verbose);
+    let verbose = cfg.verbose.max(cli.common.verbose);
     let mut cfg = cfg;
     cfg.encryptor.raw_output = verbose >= 2;
     let mut log = tool::Reporter::new(

@@ -14,11 +14,8 @@ struct Cli {
     /// Say what would be archived or removed, change nothing
     #[arg(long)]
     dry_run: bool,
-    #[arg(long, short, action = clap::ArgAction::Count)]
-    verbose: u8,
-    /// Another config file
-    #[arg(long, value_name = "FILE")]
-    config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    common: tool::Common,
 }
 
 fn main() -> std::process::ExitCode {
@@ -27,7 +24,8 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: &Cli) -> tool::Result<()> {
-    let Some((_, mut log, _lock)) = tool::start_reaper(TOOL, cli.config.clone(), cli.verbose)?
+    let Some((_, mut log, _lock)) =
+        tool::start_reaper(TOOL, cli.common.config.clone(), cli.common.verbose)?
     else {
         return Ok(());
     };

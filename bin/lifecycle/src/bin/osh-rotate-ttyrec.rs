@@ -7,7 +7,7 @@ use osh_lifecycle::{rotate, tool};
 /// larger than the threshold. Found from /proc, without lsof. Cron runs it
 /// daily, and with --big-only every 3 minutes.
 #[derive(Parser)]
-#[command(name = "osh-rotate-ttyrec", version)]
+#[command(name = TOOL, version)]
 struct Cli {
     /// Only the recorders whose current file is larger than --threshold
     #[arg(long)]
@@ -26,32 +26,28 @@ struct Cli {
     quiet: bool,
 }
 
+const TOOL: &str = "osh-rotate-ttyrec";
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let tool = "osh-rotate-ttyrec";
-    if let Err(e) = tool::require_root(tool) {
-        eprintln!("{e}");
-        return std::process::ExitCode::from(e.code);
-    }
-    let mut log = match tool::Reporter::new(tool, "local6", None, u8::from(cli.verbose)) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("{e}");
-            return std::process::ExitCode::from(e.code);
-        }
-    };
+    tool::exit(TOOL, run(&cli))
+}
+
+fn run(cli: &Cli) -> tool::Result<()> {
+    tool::require_root(TOOL)?;
+    let mut log = tool::Reporter::new(TOOL, "local6", None, u8::from(cli.verbose))?;
     let pass = rotate::run(&rotate::Options {
         big_only: cli.big_only,
         threshold: cli.threshold,
         dry_run: cli.dry_run,
         recorder: osh_lifecycle::live::default_recorder(),
     });
+    let verb = if cli.dry_run {
+        "would rotate"
+    } else {
+        "rotated"
+    };
     for (pid, file, size) in &pass.rotated {
-        let verb = if cli.dry_run {
-            "would rotate"
-        } else {
-            "rotated"
-        };
         log.detail(
             1,
             &format!("{verb} pid {pid} ({size} bytes in {})", file.display()),
@@ -71,5 +67,5 @@ fn main() -> std::process::ExitCode {
         ("rotated", pass.rotated.len().to_string()),
         ("failed", pass.failed.len().to_string()),
     ]);
-    std::process::ExitCode::SUCCESS
+    Ok(())
 }
