@@ -35,8 +35,12 @@ pub const ENTRIES: &[&str] = &[
     "/var/lib/osh",
 ];
 
-/// What stays out: recordings, logs, databases, archives (and the backups).
+/// What stays out: recordings, logs, databases, archives (and the backups);
+/// and the seal key: whoever holds a backup must not be able to sign a
+/// recording. A restored bastion gets a new seal key (the old one's public
+/// half, in the restored `allowed_signers`, still verifies what it sealed).
 pub const EXCLUDES: &[&str] = &[
+    "home/sealkeeper/private",
     ".encrypt",
     "ttyrec",
     "*.sqlite",
@@ -395,8 +399,17 @@ pub fn restore(
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
+    // The fresh install's seal key is not in the restored allowed_signers:
+    // without it, the installer makes a new one and adds it there.
+    let key = root.join(SEAL_KEY.trim_start_matches('/'));
+    if key.exists() {
+        std::fs::remove_file(&key).map_err(|e| Error::new(format!("{}: {e}", key.display())))?;
+    }
     Ok(())
 }
+
+/// The seal key, never backed up.
+const SEAL_KEY: &str = "/home/sealkeeper/private/seal_ed25519";
 
 #[cfg(test)]
 mod tests {

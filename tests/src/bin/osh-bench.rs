@@ -821,7 +821,10 @@ fn lifecycle_bench(sb: &Sandbox, files: usize, mb: u64) {
     sb.root_ok(stage);
     let (ew, ec) = timed_cpu(sb, "/opt/osh/bin/osh-encrypt-rsync --encrypt-only");
     let (pw, pc) = timed_cpu(sb, "/opt/osh/bin/osh-encrypt-rsync --rsync-only");
-    let left = sb.root_ok("find /home/acc/ttyrec /home/.encrypt -name '*.ttyrec*' -type f | wc -l");
+    // Sources and encrypted copies, not the `.archived` notes left behind.
+    let left = sb.root_ok(
+        "find /home/acc/ttyrec /home/.encrypt -type f \\( -name '*.ttyrec' -o -name '*.gpg' \\) | wc -l",
+    );
     let landed = sb.root_ok("find /home/escrow/archive -name '*.gpg' | wc -l");
     println!(
         "  left on the bastion: {}, on the escrow: {}",
@@ -847,12 +850,14 @@ fn lifecycle_bench(sb: &Sandbox, files: usize, mb: u64) {
 }
 
 fn rotate_bench(sb: &Sandbox, n: usize) {
+    // The big ones with the recorder's own size rotation off (it rotates at
+    // 100 MB by default, which would leave --big-only nothing to do).
     println!("osh-bench rotate: {n} live recorders (a local command each), 5 of them over 100 MB");
     let big = 5.min(n);
     sb.root_ok(&format!(
         "mkdir -p /home/acc/ttyrec/r && cd /home/acc/ttyrec/r && \
          for i in $(seq 1 {}); do setsid /opt/osh/bin/ttyrec -T never -f idle.$i.ttyrec -- sleep 600 </dev/null >/dev/null 2>&1 & done; \
-         for i in $(seq 1 {big}); do setsid /opt/osh/bin/ttyrec -T never -f big.$i.ttyrec -- sh -c 'head -c 110000000 /dev/zero; sleep 600' </dev/null >/dev/null 2>&1 & done",
+         for i in $(seq 1 {big}); do setsid /opt/osh/bin/ttyrec -T never --rotate-size 0 -f big.$i.ttyrec -- sh -c 'head -c 110000000 /dev/zero; sleep 600' </dev/null >/dev/null 2>&1 & done",
         n - big
     ));
     let mut waited = 0;

@@ -32,7 +32,7 @@ fn run(cli: &Cli) -> tool::Result<()> {
         let mut log = tool::Reporter::new(backup::TOOL, "local6", None, cli.common.verbose)?;
         backup::restore(file, &cli.root, gnupghome.as_deref(), &mut log)?;
         log.info(&format!(
-            "restored {} over {}: now run install/install --upgrade and restart sshd",
+            "restored {} over {}: now run install/install --upgrade (it also makes a new seal key) and restart sshd",
             file.display(),
             cli.root.display()
         ));
