@@ -240,7 +240,11 @@ fn encrypt_rsync_archives_in_layers_to_the_escrow_and_never_a_live_recording() {
     sb.root_ok("while kill -0 $(cat /root/first.pid) 2>/dev/null; do sleep 0.2; done");
     let first = sb.root_ok("cat /root/first.out");
     assert!(
-        first.contains("result=\"ok\"") && first.contains("live_skipped=\"1\""),
+        first.contains("result=\"ok\"")
+            && first.contains("live_skipped=\"1\"")
+            && first.contains("Config test passed")
+            && first.contains(&format!("Encrypting {DIR}/"))
+            && first.contains("Done, got 0 error(s) and 0 warning(s)"),
         "{first}"
     );
     configure(&sb, signing, &layers, RSH);
@@ -377,7 +381,8 @@ fn encrypt_rsync_archives_in_layers_to_the_escrow_and_never_a_live_recording() {
     escrow_up(&sb, false);
     let r = encrypt(&sb, "");
     assert_ne!(r.code, 0, "a failed push exited 0:\n{r}");
-    r.contains("push to escrow@127.0.0.3:archive failed")
+    r.contains("Done, got 1 error(s)")
+        .contains("push to escrow@127.0.0.3:archive failed")
         .contains("stay in /home/.encrypt");
     let kept = sb.root_ok(&format!(
         "ls /home/.encrypt/admin/ttyrec/127.0.0.2/ | grep {third}"
@@ -523,7 +528,12 @@ fn a_backup_restored_into_a_fresh_bastion_lets_the_account_reach_its_target() {
     // An old backup, to be pruned.
     old.root_ok("mkdir -p -m 0700 /root/backups; touch -d '100 days ago' /root/backups/backup-2020-01-01.tar.gz.gpg");
     let r = old.root(&format!("{BIN}/osh-backup-acl-keys"));
-    r.code(0).contains("pruned=\"1\"").contains("pushed=\"ok\"");
+    r.code(0)
+        .contains("File created")
+        .contains("Encrypting & signing")
+        .contains("pruned=\"1\"")
+        .contains("pushed=\"ok\"")
+        .contains("Done, got 0 error(s) and 0 warning(s)");
     let name = old.root_ok("ls /root/backups").trim().to_owned();
     assert!(
         name.ends_with(".tar.gz.gpg") && !name.contains("2020"),

@@ -186,12 +186,13 @@ pub fn run(cfg: &Config, gnupghome: Option<&Path>, log: &mut Reporter) -> (Outco
             .strftime("%Y-%m-%d")
             .to_string();
         let tarfile = cfg.destdir.join(format!("backup-{date}.tar.gz"));
-        log.info(&format!("creating {}", tarfile.display()));
+        log.info(&format!("Creating {}...", tarfile.display()));
         tar(&tarfile, &cfg.destdir, log)?;
+        log.info("File created");
         let mut file = tarfile.clone();
         if cfg.gpg_keys.is_empty() {
             log.warn(&format!(
-                "{} is not encrypted (no GPGKEYS): it holds private keys, keep it safe",
+                "{} will not be encrypted! (no GPGKEYS specified): it holds private keys, keep it safe",
                 tarfile.display()
             ));
         } else {
@@ -204,6 +205,12 @@ pub fn run(cfg: &Config, gnupghome: Option<&Path>, log: &mut Reporter) -> (Outco
                 gnupghome: gnupghome.map(Path::to_path_buf),
                 raw_output: log.verbose() >= 2,
             };
+            let verb = if cfg.signer.is_some() {
+                "Encrypting & signing"
+            } else {
+                "Encrypting"
+            };
+            log.info(&format!("{verb} {}...", tarfile.display()));
             file = enc.encrypt(&tarfile, &tarfile)?;
             std::fs::remove_file(&tarfile)
                 .map_err(|e| Error::new(format!("{}: {e}", tarfile.display())))?;
@@ -214,7 +221,7 @@ pub fn run(cfg: &Config, gnupghome: Option<&Path>, log: &mut Reporter) -> (Outco
         // An unencrypted backup never leaves the host.
         if !cfg.push_remote.is_empty() && out.encrypted {
             log.info(&format!(
-                "pushing {} to {}",
+                "Pushing backup file ({}) remotely to {}...",
                 file.display(),
                 cfg.push_remote
             ));

@@ -431,7 +431,7 @@ pub fn encrypt_phase(cfg: &Config, opts: &Options, log: &mut Reporter, out: &mut
             let planned = regular(f).map_or(0, |m| m.len());
             match archive_file(cfg, opts, f) {
                 Ok((to, size)) => {
-                    log.detail(1, &format!("encrypted {} to {}", f.display(), to.display()));
+                    log.info(&format!("Encrypting {} to {}", f.display(), to.display()));
                     out.encrypted_files += 1;
                     out.encrypted_bytes += size;
                     archived.push(to);

@@ -184,6 +184,8 @@ pub struct Reporter {
     logfile: Option<File>,
     verbose: u8,
     pub quiet: bool,
+    warnings: usize,
+    errors: usize,
 }
 
 impl Reporter {
@@ -213,6 +215,8 @@ impl Reporter {
             logfile,
             verbose,
             quiet: false,
+            warnings: 0,
+            errors: 0,
         })
     }
 
@@ -261,14 +265,18 @@ impl Reporter {
     }
 
     pub fn warn(&mut self, msg: &str) {
+        self.warnings += 1;
         self.emit("warn", msg);
     }
 
     pub fn error(&mut self, msg: &str) {
+        self.errors += 1;
         self.emit("die", msg);
     }
 
-    /// The run's one summary line (`summary key="value" ...`), for collectors.
+    /// The run's end: one summary line (`summary key="value" ...`) for
+    /// collectors, then The Bastion's last line, `Done, got N error(s) and
+    /// M warning(s)`, which its users' monitoring looks for.
     pub fn summary(&mut self, fields: &[(&str, String)]) {
         let mut ev = Event::new("summary");
         for (k, v) in fields {
@@ -278,6 +286,11 @@ impl Reporter {
         if !self.quiet {
             println!("{}: {line}", self.tool);
         }
+        let done = format!(
+            "Done, got {} error(s) and {} warning(s)",
+            self.errors, self.warnings
+        );
+        self.emit("info", &done);
     }
 }
 

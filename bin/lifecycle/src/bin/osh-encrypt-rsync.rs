@@ -73,7 +73,7 @@ fn run(cli: &Cli) -> tool::Result<()> {
     if cli.config_test {
         encrypt::config_test(&cfg)?;
         println!(
-            "{}: config test passed: {} layer(s), signing and encryption work",
+            "{}: Config test passed: {} layer(s), signing and encryption work",
             encrypt::TOOL,
             cfg.encryptor.layers.len()
         );
@@ -83,6 +83,7 @@ fn run(cli: &Cli) -> tool::Result<()> {
     if !cli.dry_run && !cli.rsync_only {
         encrypt::config_test(&cfg)
             .map_err(|e| tool::Error::new(format!("config test failed, nothing done: {e}")))?;
+        log.info("Config test passed");
     }
     let opts = encrypt::Options {
         dry_run: cli.dry_run,

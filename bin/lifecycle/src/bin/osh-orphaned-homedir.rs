@@ -32,6 +32,11 @@ fn run(cli: &Cli) -> tool::Result<()> {
     let bastion = osh_core::config::load_default()
         .map_err(|e| tool::Error::new(format!("the bastion's configuration: {}", e.0)))?;
     let secondary = bastion.config.readOnlySlaveMode;
+    log.info(if secondary {
+        "Checking orphaned home directories..."
+    } else {
+        "We're a master instance, just check for orphaned lastlog files"
+    });
     let n = reap::orphaned_homes(
         std::path::Path::new("/home"),
         secondary,
