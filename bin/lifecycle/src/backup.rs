@@ -86,6 +86,20 @@ impl Config {
             Error::new(format!("DAYSTOKEEP: {days:?} is not a number of days > 0"))
         })?;
         let key = get("SIGNING_KEY");
+        // Each goes to gpg as an argument: nothing it could read as an option.
+        let gpg_keys: Vec<String> = get("GPGKEYS")
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        if let Some(bad) = gpg_keys
+            .iter()
+            .chain(std::iter::once(&key))
+            .find(|k| !k.is_empty() && !crate::layers::is_gpg_recipient(k))
+        {
+            return Err(Error::new(format!(
+                "GPGKEYS/SIGNING_KEY: {bad:?} is not a GPG key ID or fingerprint"
+            )));
+        }
         let pass = get("SIGNING_KEY_PASSPHRASE");
         Ok(Some(Self {
             logfile: get("LOGFILE"),
@@ -95,10 +109,7 @@ impl Config {
             enabled: shell_value(c, "ENABLED").is_none_or(crate::tool::truthy),
             destdir,
             days_to_keep,
-            gpg_keys: get("GPGKEYS")
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
+            gpg_keys,
             signer: (!key.is_empty() && !pass.is_empty()).then_some(Signer {
                 key,
                 passphrase: pass,
@@ -463,5 +474,13 @@ mod tests {
                 .unwrap()
                 .enabled
         );
+        assert!(
+            Config::from_pairs(&pairs(&[
+                ("DESTDIR", "/b"),
+                ("GPGKEYS", "AAAA1111 --homedir=/tmp")
+            ]))
+            .is_err()
+        );
+        assert!(Config::from_pairs(&pairs(&[("DESTDIR", "/b"), ("SIGNING_KEY", "-x")])).is_err());
     }
 }

@@ -84,6 +84,11 @@ impl Config {
             Some(v) => layers::parse(v)?,
         };
         let signing_key = string(m, "signing_key", "")?;
+        if !signing_key.is_empty() && !layers::is_gpg_recipient(&signing_key) {
+            return Err(Error::new(format!(
+                "signing_key: {signing_key:?} is not a GPG key ID or fingerprint"
+            )));
+        }
         let passphrase = string(m, "signing_key_passphrase", "")?;
         let gpg = layers.iter().any(|l| l.kind == layers::Kind::Gpg);
         if gpg && signing_key.is_empty() {
@@ -680,6 +685,7 @@ mod tests {
             json!({"recipients": [["age1qqqq"]], "encrypt_and_move_to_directory": "relative"}),
             json!({"recipients": [["age1qqqq"]], "encrypt_and_move_to_directory": "/home/../etc"}),
             json!({"recipients": [["age1qqqq"]], "verbose": "lots"}),
+            json!({"recipients": [["age1qqqq"]], "signing_key": "--homedir=/tmp"}),
         ] {
             assert!(conf(bad.clone()).is_err(), "{bad}");
         }

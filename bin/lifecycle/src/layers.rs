@@ -46,7 +46,7 @@ fn is_age_recipient(r: &str) -> bool {
 
 /// A GPG key ID or fingerprint (hex, optional 0x), or an e-mail in `<>`:
 /// what gpg's `-r` takes, nothing it could read as an option.
-fn is_gpg_recipient(r: &str) -> bool {
+pub fn is_gpg_recipient(r: &str) -> bool {
     let hex = r.strip_prefix("0x").unwrap_or(r);
     (hex.len() >= 8 && hex.len() <= 40 && hex.chars().all(|c| c.is_ascii_hexdigit()))
         || (r.starts_with('<')
