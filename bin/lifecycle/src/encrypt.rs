@@ -16,7 +16,7 @@ use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 
@@ -183,14 +183,7 @@ pub struct Outcome {
 }
 
 fn older_than(md: &std::fs::Metadata, days: i64, now: SystemTime) -> bool {
-    if days < 0 {
-        return false;
-    }
-    let age = Duration::from_secs(days.unsigned_abs() * DAY);
-    md.modified()
-        .ok()
-        .and_then(|m| now.duration_since(m).ok())
-        .is_some_and(|d| d >= age)
+    days >= 0 && crate::tool::unchanged_for(md, days.unsigned_abs() * DAY, now)
 }
 
 fn regular(p: &Path) -> Option<std::fs::Metadata> {
@@ -636,6 +629,7 @@ pub fn run(cfg: &Config, opts: &Options, log: &mut Reporter) -> (Outcome, Result
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Duration;
 
     fn conf(v: Value) -> Result<Option<Config>> {
         Config::from_map(v.as_object().unwrap())

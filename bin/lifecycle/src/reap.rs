@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -146,10 +146,7 @@ pub fn end(list: &[Lingering], log: &mut Reporter) -> usize {
 
 fn older(p: &Path, secs: u64) -> bool {
     std::fs::symlink_metadata(p)
-        .ok()
-        .and_then(|m| m.modified().ok())
-        .and_then(|m| SystemTime::now().duration_since(m).ok())
-        .is_some_and(|a| a >= Duration::from_secs(secs))
+        .is_ok_and(|m| crate::tool::unchanged_for(&m, secs, SystemTime::now()))
 }
 
 /// Empty per-host directories of `HOME/*/ttyrec/`, unchanged for `days`

@@ -333,6 +333,25 @@ pub struct Common {
     pub config: Option<PathBuf>,
 }
 
+/// The options of the reapers: `--dry-run` and the common ones.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReaperArgs {
+    /// Say what would be done, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Whether a file's modification time is at least `secs` before `now`.
+#[must_use]
+pub fn unchanged_for(md: &std::fs::Metadata, secs: u64, now: std::time::SystemTime) -> bool {
+    md.modified()
+        .ok()
+        .and_then(|m| now.duration_since(m).ok())
+        .is_some_and(|d| d >= std::time::Duration::from_secs(secs))
+}
+
 /// A boolean-ish setting: `ENABLED=1` / `"enabled": true`.
 #[must_use]
 pub fn truthy(v: &str) -> bool {
@@ -345,9 +364,14 @@ pub type Reaper = (Vec<(String, String)>, Reporter, Option<Instance>);
 /// A reaper's start: its optional shell-style config (`LOGFILE`,
 /// `LOG_FACILITY`, `ENABLED`, and its own keys), the lock, the reporter.
 /// `None` when `ENABLED` is not 1 (said on stdout).
-pub fn start_reaper(tool: &str, config: Option<PathBuf>, verbose: u8) -> Result<Option<Reaper>> {
+pub fn start_reaper(tool: &str, args: &ReaperArgs) -> Result<Option<Reaper>> {
     require_root(tool)?;
-    let path = config.unwrap_or_else(|| config_path(tool));
+    let verbose = args.common.verbose;
+    let path = args
+        .common
+        .config
+        .clone()
+        .unwrap_or_else(|| config_path(tool));
     let pairs = load_shell(&path, false)?.unwrap_or_default();
     if !shell_value(&pairs, "ENABLED").is_none_or(truthy) {
         println!("{tool}: disabled (ENABLED in {})", path.display());

@@ -10,11 +10,8 @@ const TOOL: &str = "osh-cleanup-guest-key-access";
 #[derive(Parser)]
 #[command(name = TOOL, version)]
 struct Cli {
-    /// Say whose access would be taken, change nothing
-    #[arg(long)]
-    dry_run: bool,
     #[command(flatten)]
-    common: tool::Common,
+    args: tool::ReaperArgs,
 }
 
 fn main() -> std::process::ExitCode {
@@ -25,6 +22,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: &Cli) -> tool::Result<()> {
     tool::require_root(TOOL)?;
     let path = cli
+        .args
         .common
         .config
         .clone()
@@ -46,11 +44,11 @@ fn run(cli: &Cli) -> tool::Result<()> {
         .get("syslog_facility")
         .and_then(|v| v.as_str())
         .unwrap_or("local6");
-    let mut log = tool::Reporter::new(TOOL, facility, None, cli.common.verbose)?;
-    let n = reap::guest_keys(cli.dry_run, &mut log);
+    let mut log = tool::Reporter::new(TOOL, facility, None, cli.args.common.verbose)?;
+    let n = reap::guest_keys(cli.args.dry_run, &mut log);
     log.summary(&[
         ("removed", n.to_string()),
-        ("dry_run", cli.dry_run.to_string()),
+        ("dry_run", cli.args.dry_run.to_string()),
     ]);
     Ok(())
 }

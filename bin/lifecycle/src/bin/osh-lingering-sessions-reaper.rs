@@ -10,11 +10,8 @@ const TOOL: &str = "osh-lingering-sessions-reaper";
 #[derive(Parser)]
 #[command(name = TOOL, version)]
 struct Cli {
-    /// Say what would be ended, end nothing
-    #[arg(long)]
-    dry_run: bool,
     #[command(flatten)]
-    common: tool::Common,
+    args: tool::ReaperArgs,
 }
 
 fn main() -> std::process::ExitCode {
@@ -23,9 +20,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: &Cli) -> tool::Result<()> {
-    let Some((conf, mut log, _lock)) =
-        tool::start_reaper(TOOL, cli.common.config.clone(), cli.common.verbose)?
-    else {
+    let Some((conf, mut log, _lock)) = tool::start_reaper(TOOL, &cli.args)? else {
         return Ok(());
     };
     let max_age = tool::shell_number(&conf, "MAX_AGE", 86_400)?;
@@ -34,7 +29,7 @@ fn run(cli: &Cli) -> tool::Result<()> {
         std::path::Path::new(osh_core::paths::PREFIX),
         max_age,
     );
-    let ended = if cli.dry_run {
+    let ended = if cli.args.dry_run {
         for l in &found {
             log.info(&format!(
                 "would end lingering {} pid {} (running for {} s)",

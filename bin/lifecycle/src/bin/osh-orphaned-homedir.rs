@@ -11,11 +11,8 @@ const TOOL: &str = "osh-orphaned-homedir";
 #[derive(Parser)]
 #[command(name = TOOL, version)]
 struct Cli {
-    /// Say what would be archived or removed, change nothing
-    #[arg(long)]
-    dry_run: bool,
     #[command(flatten)]
-    common: tool::Common,
+    args: tool::ReaperArgs,
 }
 
 fn main() -> std::process::ExitCode {
@@ -24,9 +21,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: &Cli) -> tool::Result<()> {
-    let Some((_, mut log, _lock)) =
-        tool::start_reaper(TOOL, cli.common.config.clone(), cli.common.verbose)?
-    else {
+    let Some((_, mut log, _lock)) = tool::start_reaper(TOOL, &cli.args)? else {
         return Ok(());
     };
     let bastion = osh_core::config::load_default()
@@ -40,7 +35,7 @@ fn run(cli: &Cli) -> tool::Result<()> {
     let n = reap::orphaned_homes(
         std::path::Path::new("/home"),
         secondary,
-        cli.dry_run,
+        cli.args.dry_run,
         &mut log,
     )?;
     log.summary(&[
@@ -49,7 +44,7 @@ fn run(cli: &Cli) -> tool::Result<()> {
             if secondary { "secondary" } else { "master" }.to_owned(),
         ),
         ("handled", n.to_string()),
-        ("dry_run", cli.dry_run.to_string()),
+        ("dry_run", cli.args.dry_run.to_string()),
     ]);
     Ok(())
 }

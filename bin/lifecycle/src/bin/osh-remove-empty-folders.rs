@@ -10,11 +10,8 @@ const TOOL: &str = "osh-remove-empty-folders";
 #[derive(Parser)]
 #[command(name = TOOL, version)]
 struct Cli {
-    /// Say what would be removed, remove nothing
-    #[arg(long)]
-    dry_run: bool,
     #[command(flatten)]
-    common: tool::Common,
+    args: tool::ReaperArgs,
 }
 
 fn main() -> std::process::ExitCode {
@@ -23,16 +20,19 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: &Cli) -> tool::Result<()> {
-    let Some((conf, mut log, _lock)) =
-        tool::start_reaper(TOOL, cli.common.config.clone(), cli.common.verbose)?
-    else {
+    let Some((conf, mut log, _lock)) = tool::start_reaper(TOOL, &cli.args)? else {
         return Ok(());
     };
     let days = tool::shell_number(&conf, "MTIME_DAYS", 1)?;
-    let n = reap::empty_folders(std::path::Path::new("/home"), days, cli.dry_run, &mut log);
+    let n = reap::empty_folders(
+        std::path::Path::new("/home"),
+        days,
+        cli.args.dry_run,
+        &mut log,
+    );
     log.summary(&[
         ("removed", n.to_string()),
-        ("dry_run", cli.dry_run.to_string()),
+        ("dry_run", cli.args.dry_run.to_string()),
         ("mtime_days", days.to_string()),
     ]);
     Ok(())
