@@ -266,19 +266,38 @@ fn sealed_sessions_verify_and_export_for_tools_we_did_not_write() {
     // A live session exported as it grows, across rotations, until it ends.
     sb.config_set("ttyrecAdditionalParameters", r#"["--rotate-size", "10"]"#);
     let followed = sb.root_ok(&format!(
-        "ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -T -i {} -p 2222 \
+        "touch /tmp/before-follow; sleep 0.1
+         ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -T -i {} -p 2222 \
          admin@127.0.0.1 -- tuser@127.0.0.2 -p 2223 -- 'for i in 1 2 3 4; do echo tick$i; sleep 0.7; done' >/dev/null 2>&1 &
-         sleep 1; f=$(ls -t {DIR}/*.ttyrec | head -1)
-         timeout 30 {LOGS} export --follow --format asciinema \"$f\" > /tmp/follow.cast 2>/dev/null; echo rc=$?; wait",
+         for i in $(seq 100); do f=$(find {DIR} -name '*.ttyrec' -newer /tmp/before-follow | head -1); [ -n \"$f\" ] && break; sleep 0.1; done
+         timeout 30 {LOGS} export --follow --format asciinema \"$f\" > /tmp/follow.cast 2>/tmp/follow.err; echo rc=$?; cat /tmp/follow.err; wait",
         sb.admin_key().display()
     ));
-    sb.config_set("ttyrecAdditionalParameters", "[]");
     assert!(followed.contains("rc=0"), "{followed}");
     let cast = sb.root_ok("cat /tmp/follow.cast");
     assert!(
         (1..=4).all(|i| cast.contains(&format!("tick{i}"))),
         "{cast}"
     );
+    // Verified again and again while it records and rotates at every frame:
+    // a live session is "not closed yet" (3), never "broken" (1), and its
+    // directory verifies with it.
+    let polled = sb.root_ok(&format!(
+        "touch /tmp/before-poll; sleep 0.1
+         ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -T -i {} -p 2222 \
+         admin@127.0.0.1 -- tuser@127.0.0.2 -p 2223 -- 'for i in $(seq 50); do echo tock$i; sleep 0.1; done' >/dev/null 2>&1 & live=$!
+         for i in $(seq 100); do f=$(find {DIR} -name '*.ttyrec' -newer /tmp/before-poll | head -1); [ -n \"$f\" ] && break; sleep 0.1; done
+         while kill -0 $live 2>/dev/null; do {LOGS} verify \"$f\" >/tmp/poll.out 2>&1; rc=$?; echo rc=$rc; [ $rc = 1 ] && cat /tmp/poll.out
+           {LOGS} verify {DIR} >/tmp/poll.out 2>&1; rc=$?; echo dir=$rc; [ $rc = 1 ] && cat /tmp/poll.out; done; wait
+         {LOGS} verify \"$f\" >/dev/null 2>&1; echo end=$?",
+        sb.admin_key().display()
+    ));
+    sb.config_set("ttyrecAdditionalParameters", "[]");
+    assert!(
+        !polled.contains("rc=1") && !polled.contains("dir=1") && polled.contains("end=0"),
+        "{polled}"
+    );
+    assert!(polled.contains("rc=3"), "never seen live: {polled}");
 
     // play, into a pipe: the output at once, as the player does without a terminal.
     let played = logs(&sb, &format!("play {plain}"));

@@ -190,11 +190,6 @@ fn bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
 }
 
 fn verify_all(trust: &Trust, json_out: bool, targets: &[String]) -> ExitCode {
-    let (mut ctx, ledger_problems, ledger_dir) = match context(trust) {
-        Ok(c) => c,
-        Err(e) => return err(&e),
-    };
-    let mut reports: Vec<Report> = Vec::new();
     let mut found_all = Vec::new();
     for t in targets {
         match verify::find(t, &roots(trust)) {
@@ -202,6 +197,12 @@ fn verify_all(trust: &Trust, json_out: bool, targets: &[String]) -> ExitCode {
             Err(e) => return err(&e),
         }
     }
+    // The ledger after the seals, as in `checked`.
+    let (mut ctx, ledger_problems, ledger_dir) = match context(trust) {
+        Ok(c) => c,
+        Err(e) => return err(&e),
+    };
+    let mut reports: Vec<Report> = Vec::new();
     let total: u64 = found_all
         .iter()
         .map(|(_, s)| osh_seal::export::total_bytes(s))
@@ -212,7 +213,14 @@ fn verify_all(trust: &Trust, json_out: bool, targets: &[String]) -> ExitCode {
     }
     for (t, sessions) in &found_all {
         for s in sessions {
-            reports.push(verify::session(s, &ctx));
+            let report = verify::session(s, &ctx);
+            let (_, report) = verify::settle(s.clone(), report, |s| {
+                let fresh = verify::refind(s)?;
+                let (ctx, _, _) = context(trust).ok()?;
+                let r = verify::session(&fresh, &ctx);
+                Some((fresh, r))
+            });
+            reports.push(report);
         }
         if let Some(l) = &ctx.ledger
             && Path::new(t).is_dir()
@@ -273,22 +281,12 @@ fn verify_all(trust: &Trust, json_out: bool, targets: &[String]) -> ExitCode {
     })
 }
 
-/// One session, verified; with `insecure`, whatever the verdict (said loudly).
-pub(crate) fn one_session(
-    trust: &Trust,
-    target: &str,
-    insecure: bool,
-) -> Result<(SessionFiles, Report), ExitCode> {
-    let (ctx, ledger_problems, _) = context(trust).map_err(|e| err(&e))?;
-    let mut sessions = verify::find(target, &roots(trust)).map_err(|e| err(&e))?;
-    if sessions.len() != 1 {
-        return Err(err(&format!(
-            "{target} holds {} sessions: name one (a file or a session id)",
-            sessions.len()
-        )));
-    }
-    let s = sessions.remove(0);
-    let mut report = verify::session(&s, &ctx);
+/// The verdict on `s`, the ledger's own problems included. The ledger is
+/// read after the seals: the keeper writes a seal's entry before the seal
+/// file, so every seal found is in the ledger read.
+fn checked(trust: &Trust, s: &SessionFiles) -> Result<Report, String> {
+    let (ctx, ledger_problems, _) = context(trust)?;
+    let mut report = verify::session(s, &ctx);
     for p in ledger_problems {
         report.problems.push(verify::Problem {
             segment: None,
@@ -300,6 +298,29 @@ pub(crate) fn one_session(
         });
         report.status = Status::Failed;
     }
+    Ok(report)
+}
+
+/// One session, verified; with `insecure`, whatever the verdict (said loudly).
+pub(crate) fn one_session(
+    trust: &Trust,
+    target: &str,
+    insecure: bool,
+) -> Result<(SessionFiles, Report), ExitCode> {
+    let mut sessions = verify::find(target, &roots(trust)).map_err(|e| err(&e))?;
+    if sessions.len() != 1 {
+        return Err(err(&format!(
+            "{target} holds {} sessions: name one (a file or a session id)",
+            sessions.len()
+        )));
+    }
+    let s = sessions.remove(0);
+    let report = checked(trust, &s).map_err(|e| err(&e))?;
+    let (s, report) = verify::settle(s, report, |s| {
+        let fresh = verify::refind(s)?;
+        let r = checked(trust, &fresh).ok()?;
+        Some((fresh, r))
+    });
     if report.status == Status::Failed {
         eprint!("{}", report.describe());
         if !insecure {

@@ -84,13 +84,21 @@ pub fn prepare(home: &Path, account: &str, p: &Parsed) -> Result<Prepared> {
                 format!("The bastion's seal keys: {e}"),
             )
         })?;
-    // The ledger is the seal keeper's and the auditors': checked when readable.
+    // The ledger is the seal keeper's and the auditors': checked when
+    // readable, and read after the seals (each seal's entry is written first).
     let ledger_dir = Path::new(osh_seal::LEDGER_DIR);
-    let ledger = std::fs::read_dir(ledger_dir)
-        .is_ok()
-        .then(|| osh_seal::ledger::check(ledger_dir, &keys).entries);
-    let ctx = Context::new(keys, ledger);
-    let report = verify::session(&files, &ctx);
+    let check = |files: &verify::SessionFiles| {
+        let ledger = std::fs::read_dir(ledger_dir)
+            .is_ok()
+            .then(|| osh_seal::ledger::check(ledger_dir, &keys).entries);
+        verify::session(files, &Context::new(keys.clone(), ledger))
+    };
+    let report = check(&files);
+    let (files, report) = verify::settle(files, report, |f| {
+        let fresh = verify::refind(f)?;
+        let r = check(&fresh);
+        Some((fresh, r))
+    });
     if report.status == Status::Failed && !p.flag("insecure") {
         return Err(Reply::new(
             Code::ERR_VERIFICATION_FAILED,

@@ -673,6 +673,58 @@ fn signature_holds(seg: &Segment, keys: &Keyring) -> bool {
     }
 }
 
+/// Whether a file of the session changed in the last two seconds: a live
+/// recorder is writing it.
+#[must_use]
+pub fn is_live(s: &SessionFiles) -> bool {
+    let recent = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|e| e.as_secs() < 2))
+    };
+    s.segments.iter().any(|g| {
+        let (seal, sig) = seal_paths(&g.path);
+        recent(&g.path) || recent(&seal) || recent(&sig)
+    })
+}
+
+/// The session `s` read again from its directory, if it is still there.
+#[must_use]
+pub fn refind(s: &SessionFiles) -> Option<SessionFiles> {
+    let first = s.segments.first()?.path.to_string_lossy().into_owned();
+    find(&first, &[])
+        .ok()?
+        .into_iter()
+        .find(|x| x.uniqid == s.uniqid)
+}
+
+/// A failed verdict on a live session, taken again until it holds.
+///
+/// A live recorder's files are read in passing: a new segment exists a
+/// moment before its seal, a seal's ledger entry is written before the
+/// seal, a signature is renamed in before its seal. Read between two such
+/// steps, a sound session looks broken. So a failure on a session written
+/// in the last moments is checked again (`again` reads the files and the
+/// ledger anew and verifies) for up to three seconds; what still fails then
+/// is reported.
+pub fn settle(
+    mut s: SessionFiles,
+    mut report: Report,
+    again: impl Fn(&SessionFiles) -> Option<(SessionFiles, Report)>,
+) -> (SessionFiles, Report) {
+    for _ in 0..30 {
+        if report.status != Status::Failed || !is_live(&s) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        match again(&s) {
+            Some((s2, r2)) => (s, report) = (s2, r2),
+            None => break,
+        }
+    }
+    (s, report)
+}
+
 /// Verify one session.
 #[must_use]
 #[allow(clippy::too_many_lines)]
@@ -1099,7 +1151,11 @@ pub fn vanished(ledger: &[Entry], dir: &Path, found: &[SessionFiles]) -> Vec<Rep
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let mut seen: BTreeMap<&str, &Entry> = BTreeMap::new();
     for e in ledger {
-        if Path::new(&e.path).starts_with(&dir) && !found.iter().any(|s| s.uniqid == e.uniqid) {
+        // A file there now is of a session begun after the search, not gone.
+        if Path::new(&e.path).starts_with(&dir)
+            && !found.iter().any(|s| s.uniqid == e.uniqid)
+            && !Path::new(&e.path).exists()
+        {
             seen.entry(e.uniqid.as_str()).or_insert(e);
         }
     }
