@@ -17,6 +17,7 @@ pub mod account_password;
 pub mod account_read;
 pub mod account_sessions;
 pub mod account_unexpire;
+pub mod asset_forget_host_key;
 pub mod group_access;
 pub mod group_create;
 pub mod group_key;

@@ -161,6 +161,25 @@ impl Request for AccountUnexpire {
     }
 }
 
+/// `osh-assetForgetHostKey`: comment a server's host key out of every
+/// account's `known_hosts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetForgetHostKey {
+    /// The server's address (an IP, never a network).
+    pub ip: String,
+    /// Its ssh port.
+    pub port: u16,
+}
+
+impl Request for AssetForgetHostKey {
+    const HELPER: &'static str = "assetForgetHostKey";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "assetForgetHostKey"
+    }
+}
+
 /// `osh-accountUnlock`: clear an account's failed-authentication lock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -543,6 +562,7 @@ pub const HELPERS: &[(&str, &str)] = &[
     (AccountFreeze::HELPER, AccountFreeze::RUNAS),
     (AccountUnexpire::HELPER, AccountUnexpire::RUNAS),
     (AccountUnlock::HELPER, AccountUnlock::RUNAS),
+    (AssetForgetHostKey::HELPER, AssetForgetHostKey::RUNAS),
     (AccountPasswordInfo::HELPER, AccountPasswordInfo::RUNAS),
     (AccountSessions::HELPER, AccountSessions::RUNAS),
     (AccountRead::HELPER, AccountRead::RUNAS),

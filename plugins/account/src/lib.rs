@@ -18,6 +18,7 @@ pub mod account_modify;
 pub mod account_passwords;
 pub mod account_sessions;
 pub mod account_unexpire;
+pub mod asset_forget_host_key;
 pub mod personal_access;
 
 use osh_core::plugin::Plugin;
@@ -43,6 +44,7 @@ pub const PLUGINS: &[Plugin] = &[
     account_sessions::EXPORT,
     account_unexpire::UNEXPIRE,
     account_unexpire::UNLOCK,
+    asset_forget_host_key::PLUGIN,
     personal_access::ACCOUNT_ADD,
     personal_access::ACCOUNT_DEL,
 ];
