@@ -445,6 +445,34 @@ impl Sandbox {
         ));
     }
 
+    /// The admin grants `account` the restricted `command` (`accountGrantCommand`).
+    #[track_caller]
+    pub fn grant(&self, account: &str, command: &str) {
+        self.admin(&[
+            "--osh",
+            "accountGrantCommand",
+            "--account",
+            account,
+            "--command",
+            command,
+        ])
+        .code(0);
+    }
+
+    /// [`Self::admin_reaches_target`], then a first connection: the target's
+    /// host key is in the admin's known_hosts, and no later session begins
+    /// with ssh's "Permanently added ..." line (which is recorded too).
+    #[track_caller]
+    pub fn admin_has_met_target(&self) {
+        self.admin_reaches_target();
+        self.ssh(
+            &self.admin_key(),
+            "admin",
+            &["tuser@127.0.0.2", "-p", "2223", "--", "true"],
+        )
+        .code(0);
+    }
+
     /// Give the admin a personal access to the sandbox's target
     /// (`tuser@127.0.0.2:2223`) and accept its host key on first use.
     #[track_caller]

@@ -179,15 +179,7 @@ fn account_info_says_when_it_was_last_seen_and_freeze_echoes_its_reason() {
         v["bob"]["is_frozen"] == json!(1) && v["carol"].is_object() && v["admin"].is_object(),
         "{all}"
     );
-    sb.admin(&[
-        "--osh",
-        "accountGrantCommand",
-        "--account",
-        "carol",
-        "--command",
-        "accountInfo",
-    ])
-    .code(0);
+    sb.grant("carol", "accountInfo");
     sb.ssh(
         &kc,
         "carol",

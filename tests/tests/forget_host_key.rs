@@ -14,14 +14,8 @@ fn a_changed_host_key_is_forgotten_for_every_account_a_caller_may_act_on() {
         return;
     }
     let sb = Sandbox::start("forget-host-key");
-    sb.admin_reaches_target();
     // A real connection: ssh saved the target's key in the admin's known_hosts.
-    sb.ssh(
-        &sb.admin_key(),
-        "admin",
-        &["tuser@127.0.0.2", "-p", "2223", "--", "true"],
-    )
-    .code(0);
+    sb.admin_has_met_target();
     let line = sb.root_ok(&format!("grep '^\\[127.0.0.2\\]:2223 ' {KNOWN}"));
     let key = line.split_once(' ').unwrap().1.trim().to_owned();
 
@@ -59,15 +53,7 @@ fn a_changed_host_key_is_forgotten_for_every_account_a_caller_may_act_on() {
 
     // Restricted: not without the grant.
     carol_runs(&forget).code(106);
-    sb.admin(&[
-        "--osh",
-        "accountGrantCommand",
-        "--account",
-        "carol",
-        "--command",
-        "assetForgetHostKey",
-    ])
-    .code(0);
+    sb.grant("carol", "assetForgetHostKey");
 
     // Carol, a delegate: bob's lines go, the admin's stay, mallory's link is not followed.
     let r = carol_runs(&forget);

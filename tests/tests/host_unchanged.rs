@@ -24,15 +24,7 @@ fn host_unchanged() {
         let sb = Sandbox::start("host");
         let k = sb.create_account("hosttest", 9050);
         sb.ssh(&k, "hosttest", &["--osh", "info"]).code(0);
-        sb.admin(&[
-            "--osh",
-            "accountGrantCommand",
-            "--account",
-            "hosttest",
-            "--command",
-            "accountList",
-        ])
-        .code(0);
+        sb.grant("hosttest", "accountList");
         sb.admin(&[
             "--osh",
             "accountDelete",

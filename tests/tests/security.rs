@@ -7,18 +7,6 @@ use std::path::Path;
 use osh_tests::{Sandbox, can_run, field};
 use serde_json::json;
 
-fn grant(sb: &Sandbox, account: &str, command: &str) {
-    sb.admin(&[
-        "--osh",
-        "accountGrantCommand",
-        "--account",
-        account,
-        "--command",
-        command,
-    ])
-    .code(0);
-}
-
 /// `ssh ACCOUNT@bastion -- --json-greppable --osh ARGS...`.
 fn osh(sb: &Sandbox, key: &Path, account: &str, args: &[&str]) -> osh_tests::Run {
     let mut a = vec!["--json-greppable", "--osh"];
@@ -77,7 +65,7 @@ fn delegates_never_act_on_admins_or_superowners() {
         "accountUnexpire",
         "accountUnlock",
     ] {
-        grant(&sb, "bob", cmd);
+        sb.grant("bob", cmd);
     }
     let before = sb.root_ok("ls -la /home/admin/.ssh /home/allowkeeper/admin; id admin; id dave");
 
@@ -114,7 +102,7 @@ fn delegates_never_act_on_admins_or_superowners() {
     );
     sb.admin(&["--osh", "info"]).code(0);
     // Reading is not acting: accountInfo on an admin still works for a delegate.
-    grant(&sb, "bob", "accountInfo");
+    sb.grant("bob", "accountInfo");
     let seen = osh(&sb, &kb, "bob", &["accountInfo", "--account", "admin"]);
     seen.code(0).json_is(&[
         ("/value/account", json!("admin")),

@@ -423,15 +423,7 @@ fn a_rotated_compressed_session_replays_whole_and_only_auditors_see_others() {
         .json_is(&[("/error_code", json!("ERR_NOT_FOUND"))]);
     bob(&["selfPlaySession", "--id", &id, "--account", "admin"]).code(100);
     bob(&["accountListSessions", "--account", "admin"]).code(106);
-    sb.admin(&[
-        "--osh",
-        "accountGrantCommand",
-        "--account",
-        "bob",
-        "--command",
-        "accountListSessions",
-    ])
-    .code(0);
+    sb.grant("bob", "accountListSessions");
     bob(&["accountListSessions", "--account", "admin"])
         .code(100)
         .json_is(&[("/error_code", json!("ERR_ACCESS_DENIED"))]);
