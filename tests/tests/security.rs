@@ -587,3 +587,50 @@ fn bastion_events_are_accepted_only_from_who_may_send_them() {
         "{genuine}"
     );
 }
+
+#[test]
+fn who_can_be_root_is_shown_whole_to_whom_it_is_granted() {
+    if !can_run("who_can_be_root_is_shown_whole_to_whom_it_is_granted") {
+        return;
+    }
+    let sb = Sandbox::start("root-keys");
+    let kb = sb.create_account("bob", 9030);
+    let ops = Sandbox::pubkey(&sb.new_key("ops", "ed25519"));
+    let backup = Sandbox::pubkey(&sb.new_key("backup", "ecdsa"));
+    // Root's files in the sandbox (an overlay: the host's are not touched):
+    // a key, a key with options, a line that is no key, a key in authorized_keys2.
+    sb.root_ok(&format!(
+        "mkdir -p -m 700 /root/.ssh && printf '%s\\n' '# ops' '{ops}' 'from=\"10.0.0.0/8\" {backup}' 'restrict,command=\"x\" not-a-type AAAA' \
+         > /root/.ssh/authorized_keys && printf '%s\\n' '{ops}' > /root/.ssh/authorized_keys2"
+    ));
+    let list = ["--json-greppable", "--osh", "rootListIngressKeys"];
+    sb.ssh(&kb, "bob", &list).code(106);
+    sb.grant("bob", "rootListIngressKeys");
+    let r = sb.ssh(&kb, "bob", &list);
+    r.code(0);
+    let v = r.json();
+    let keys = v["value"]["keys"].as_array().expect("keys");
+    let validity: Vec<(&str, &str)> = keys
+        .iter()
+        .map(|k| (k["file"].as_str().unwrap(), k["validity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        validity,
+        [
+            ("/root/.ssh/authorized_keys", "OK"),
+            ("/root/.ssh/authorized_keys", "OK"),
+            ("/root/.ssh/authorized_keys", "KO_NOT_A_KEY"),
+            ("/root/.ssh/authorized_keys2", "OK"),
+        ],
+        "{r}"
+    );
+    assert_eq!(v["value"]["account"], "root");
+    // The fingerprints are ssh-keygen's, and the person reading sees them.
+    let fp = sb.root_ok("ssh-keygen -lf /root/.ssh/authorized_keys2 | cut -d' ' -f2");
+    assert_eq!(keys[3]["fingerprint"].as_str(), Some(fp.trim()), "{r}");
+    assert!(
+        r.stdout.contains(fp.trim()) && r.stdout.contains("not-a-type"),
+        "{r}"
+    );
+    assert_eq!(keys[1]["from_list"], json!(["10.0.0.0/8"]), "{r}");
+}

@@ -23,6 +23,7 @@ pub mod group_create;
 pub mod group_key;
 pub mod group_role;
 pub mod personal_access;
+pub mod root_keys;
 mod sys;
 
 use osh_core::account::{self, Account};

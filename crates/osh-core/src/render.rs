@@ -9,19 +9,23 @@ use crate::sshkey::PublicKey;
 /// Human listing of ingress keys (1-based ids, as listings number them).
 #[must_use]
 pub fn ingress_keys(keys: &[PublicKey]) -> String {
-    let mut text = String::new();
-    for (i, k) in keys.iter().enumerate() {
-        text.push_str(&format!(
-            "{:>2}: {} {} {} {}\n    {}\n",
-            i + 1,
-            k.family,
-            k.size,
-            k.fingerprint,
-            crate::ui::clean(k.comment.as_deref().unwrap_or("")),
-            crate::ui::clean(&k.line)
-        ));
-    }
-    text
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| ingress_key(i + 1, k))
+        .collect()
+}
+
+/// One key of [`ingress_keys`], numbered `id`.
+#[must_use]
+pub fn ingress_key(id: usize, k: &PublicKey) -> String {
+    format!(
+        "{id:>2}: {} {} {} {}\n    {}\n",
+        k.family,
+        k.size,
+        k.fingerprint,
+        crate::ui::clean(k.comment.as_deref().unwrap_or("")),
+        crate::ui::clean(&k.line)
+    )
 }
 
 /// `--include`/`--exclude` patterns of the listings: `*` and `?` are

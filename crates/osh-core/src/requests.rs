@@ -180,6 +180,19 @@ impl Request for AssetForgetHostKey {
     }
 }
 
+/// `osh-rootListIngressKeys`: who can log in as root on the bastion's host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootListIngressKeys {}
+
+impl Request for RootListIngressKeys {
+    const HELPER: &'static str = "rootListIngressKeys";
+    const RUNAS: &'static str = "root";
+    fn right(&self) -> &'static str {
+        "rootListIngressKeys"
+    }
+}
+
 /// `osh-accountUnlock`: clear an account's failed-authentication lock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -563,6 +576,7 @@ pub const HELPERS: &[(&str, &str)] = &[
     (AccountUnexpire::HELPER, AccountUnexpire::RUNAS),
     (AccountUnlock::HELPER, AccountUnlock::RUNAS),
     (AssetForgetHostKey::HELPER, AssetForgetHostKey::RUNAS),
+    (RootListIngressKeys::HELPER, RootListIngressKeys::RUNAS),
     (AccountPasswordInfo::HELPER, AccountPasswordInfo::RUNAS),
     (AccountSessions::HELPER, AccountSessions::RUNAS),
     (AccountRead::HELPER, AccountRead::RUNAS),

@@ -20,6 +20,7 @@ pub mod account_sessions;
 pub mod account_unexpire;
 pub mod asset_forget_host_key;
 pub mod personal_access;
+pub mod root_keys;
 
 use osh_core::plugin::Plugin;
 
@@ -45,6 +46,7 @@ pub const PLUGINS: &[Plugin] = &[
     account_unexpire::UNEXPIRE,
     account_unexpire::UNLOCK,
     asset_forget_host_key::PLUGIN,
+    root_keys::PLUGIN,
     personal_access::ACCOUNT_ADD,
     personal_access::ACCOUNT_DEL,
 ];
