@@ -51,12 +51,9 @@ pub fn forget(text: &str, host: &str, note: &str) -> (String, usize) {
     (out, n)
 }
 
-fn is_dir_of(st: &FileStat, uid: u32) -> bool {
-    SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR && st.st_uid == uid
-}
-
-fn is_file_of(st: &FileStat, uid: u32) -> bool {
-    SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFREG && st.st_uid == uid
+/// Whether `st` is of type `kind` (`S_IFDIR`, `S_IFREG`) and owned by `uid`.
+fn is_own(st: &FileStat, kind: SFlag, uid: u32) -> bool {
+    SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == kind && st.st_uid == uid
 }
 
 /// Open `name` under `dir` without following a link, as what `check` wants.
@@ -96,13 +93,13 @@ fn forget_in(acct: &Account, host: &str, note: &str) -> std::result::Result<usiz
     let uid = acct.uid;
     let home = std::fs::File::open(&acct.home).map_err(|e| format!("home: {e}"))?;
     let Some(ssh) = open_checked(&home, ".ssh", OFlag::O_RDONLY | OFlag::O_DIRECTORY, |st| {
-        is_dir_of(st, uid)
+        is_own(st, SFlag::S_IFDIR, uid)
     })?
     else {
         return Ok(0);
     };
     let Some(known) = open_checked(&ssh, "known_hosts", OFlag::O_RDONLY, |st| {
-        is_file_of(st, uid)
+        is_own(st, SFlag::S_IFREG, uid)
     })?
     else {
         return Ok(0);

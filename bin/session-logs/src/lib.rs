@@ -214,11 +214,9 @@ fn verify_all(trust: &Trust, json_out: bool, targets: &[String]) -> ExitCode {
     for (t, sessions) in &found_all {
         for s in sessions {
             let report = verify::session(s, &ctx);
-            let (_, report) = verify::settle(s.clone(), report, |s| {
-                let fresh = verify::refind(s)?;
+            let (_, report) = verify::settle(s, report, |s| {
                 let (ctx, _, _) = context(trust).ok()?;
-                let r = verify::session(&fresh, &ctx);
-                Some((fresh, r))
+                Some(verify::session(s, &ctx))
             });
             reports.push(report);
         }
@@ -316,11 +314,8 @@ pub(crate) fn one_session(
     }
     let s = sessions.remove(0);
     let report = checked(trust, &s).map_err(|e| err(&e))?;
-    let (s, report) = verify::settle(s, report, |s| {
-        let fresh = verify::refind(s)?;
-        let r = checked(trust, &fresh).ok()?;
-        Some((fresh, r))
-    });
+    let (fresh, report) = verify::settle(&s, report, |s| checked(trust, s).ok());
+    let s = fresh.unwrap_or(s);
     if report.status == Status::Failed {
         eprint!("{}", report.describe());
         if !insecure {

@@ -127,6 +127,14 @@ pub fn is_literal(host: &str) -> bool {
     bare.parse::<IpAddr>().is_ok() || bare.parse::<ipnet::IpNet>().is_ok()
 }
 
+/// A `--port` as typed: 1 to 65535, else `KO_INVALID_PORT`.
+pub fn port(text: &str) -> Result<u16> {
+    text.parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| Reply::new(crate::Code::KO_INVALID_PORT, "Invalid port"))
+}
+
 /// The access a user asked for: `host` (address, network, or name to resolve),
 /// `user` (`None` = any), `port` (`None` = any).
 pub fn target(host: &str, user: Option<&str>, port: Option<u16>) -> Result<Entry> {
@@ -392,12 +400,7 @@ pub fn asked_target(ctx: &Ctx, p: &crate::getopt::Parsed) -> Result<(String, Ent
     };
     let port = match (ctx.port.as_deref(), p.flag("port-any")) {
         (Some("*"), false) | (None, true) => None,
-        (Some(pt), false) => Some(
-            pt.parse::<u16>()
-                .ok()
-                .filter(|p| *p > 0)
-                .ok_or_else(|| Reply::new(crate::Code::KO_INVALID_PORT, "Invalid port"))?,
-        ),
+        (Some(pt), false) => Some(port(pt)?),
         _ => {
             return Err(Reply::missing(format!(
                 "Specify either --port or --port-any\n{HELP_TARGET}"

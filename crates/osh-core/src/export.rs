@@ -94,11 +94,8 @@ pub fn prepare(home: &Path, account: &str, p: &Parsed) -> Result<Prepared> {
         verify::session(files, &Context::new(keys.clone(), ledger))
     };
     let report = check(&files);
-    let (files, report) = verify::settle(files, report, |f| {
-        let fresh = verify::refind(f)?;
-        let r = check(&fresh);
-        Some((fresh, r))
-    });
+    let (fresh, report) = verify::settle(&files, report, |f| Some(check(f)));
+    let files = fresh.unwrap_or(files);
     if report.status == Status::Failed && !p.flag("insecure") {
         return Err(Reply::new(
             Code::ERR_VERIFICATION_FAILED,

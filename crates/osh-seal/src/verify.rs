@@ -689,8 +689,7 @@ pub fn is_live(s: &SessionFiles) -> bool {
 }
 
 /// The session `s` read again from its directory, if it is still there.
-#[must_use]
-pub fn refind(s: &SessionFiles) -> Option<SessionFiles> {
+fn refind(s: &SessionFiles) -> Option<SessionFiles> {
     let first = s.segments.first()?.path.to_string_lossy().into_owned();
     find(&first, &[])
         .ok()?
@@ -704,25 +703,26 @@ pub fn refind(s: &SessionFiles) -> Option<SessionFiles> {
 /// moment before its seal, a seal's ledger entry is written before the
 /// seal, a signature is renamed in before its seal. Read between two such
 /// steps, a sound session looks broken. So a failure on a session written
-/// in the last moments is checked again (`again` reads the files and the
-/// ledger anew and verifies) for up to three seconds; what still fails then
-/// is reported.
+/// in the last moments is checked again (its files read anew, and `check`,
+/// which reads the ledger anew, run on them) for up to three seconds; what
+/// still fails then is reported. The files read last come back when they
+/// were read again.
 pub fn settle(
-    mut s: SessionFiles,
+    s: &SessionFiles,
     mut report: Report,
-    again: impl Fn(&SessionFiles) -> Option<(SessionFiles, Report)>,
-) -> (SessionFiles, Report) {
+    check: impl Fn(&SessionFiles) -> Option<Report>,
+) -> (Option<SessionFiles>, Report) {
+    let mut fresh: Option<SessionFiles> = None;
     for _ in 0..30 {
-        if report.status != Status::Failed || !is_live(&s) {
+        if report.status != Status::Failed || !is_live(fresh.as_ref().unwrap_or(s)) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
-        match again(&s) {
-            Some((s2, r2)) => (s, report) = (s2, r2),
-            None => break,
-        }
+        let Some(again) = refind(s) else { break };
+        let Some(r) = check(&again) else { break };
+        (fresh, report) = (Some(again), r);
     }
-    (s, report)
+    (fresh, report)
 }
 
 /// Verify one session.

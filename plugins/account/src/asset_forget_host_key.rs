@@ -34,14 +34,7 @@ fn run(ctx: &mut Ctx) -> Result<Reply> {
             format!("Specified IP must not be a subnet ({})", target.net),
         ));
     }
-    let port = match ctx.port.as_deref() {
-        None => 22,
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| Reply::new(Code::KO_INVALID_PORT, "Invalid port"))?,
-    };
+    let port = ctx.port.as_deref().map_or(Ok(22), access::port)?;
     let ip = target.net.addr().to_string();
     ctx.out
         .info(&format!("Removing {ip} host key from accounts..."));

@@ -353,10 +353,7 @@ fn who(ctx: &mut Ctx) -> Result<Reply> {
     let port = ctx
         .port
         .as_deref()
-        .map(|p| {
-            p.parse::<u16>()
-                .map_err(|_| Reply::new(osh_core::Code::KO_INVALID_PORT, "Invalid port"))
-        })
+        .map(osh_core::access::port)
         .transpose()?;
     let ip = osh_core::access::resolve(&host).ok_or_else(|| {
         Reply::new(

@@ -99,13 +99,12 @@ fn forget(ctx: &mut Ctx) -> Result<Reply> {
     // Validated like any target: no option-looking or odd host reaches ssh-keygen.
     let target = access::target(&host, None, None)?;
     let addr = target.net.addr().to_string();
-    let port = match ctx.port.as_deref() {
-        Some(p) if p != "22" => Some(
-            p.parse::<u16>()
-                .map_err(|_| Reply::new(osh_core::Code::KO_INVALID_PORT, "Invalid port"))?,
-        ),
-        _ => None,
-    };
+    let port = ctx
+        .port
+        .as_deref()
+        .map(access::port)
+        .transpose()?
+        .filter(|p| *p != 22);
     // The name as typed and the address it resolves to, as known_hosts may
     // hold either.
     let mut items = vec![host.clone()];
